@@ -1,0 +1,3 @@
+from slar.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""One router per bounded context; ``app.py`` includes them all."""

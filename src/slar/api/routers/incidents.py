@@ -1,0 +1,5 @@
+"""Placeholder router until its context lands."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,160 @@
+"""The ``slar`` command: one image, the role chosen by the sub-command."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import click
+
+from slar.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("slar.cli")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        click.echo(f"slar: {exc}", err=True)
+        sys.exit(2)
+
+
+def _run_uvicorn(app_factory: str, settings: Settings, port: int, workers: int) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        app_factory,
+        factory=True,
+        host=settings.http.host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        proxy_headers=True,
+        forwarded_allow_ips="*",
+    )
+
+
+@click.group()
+@click.version_option(package_name="slar")
+def main() -> None:
+    """SLAR: on-call and incident response."""
+
+
+@main.command()
+def migrate() -> None:
+    """Apply database migrations (DATABASE_URL)."""
+    from slar import bootstrap
+    from slar.observability.logs import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.log.level, settings.log.format)
+    bootstrap.migrate(settings)
+    click.echo("database is at the latest migration")
+
+
+def _prepare(settings: Settings) -> None:
+    from slar import bootstrap
+    from slar.kernel.clock import SystemClock
+    from slar.observability.logs import configure_logging
+
+    configure_logging(settings.log.level, settings.log.format)
+    bootstrap.migrate(settings)
+    db = bootstrap.build_database(settings)
+    admin = bootstrap.ensure_first_admin(db, SystemClock())
+    db.dispose()
+    if admin is not None:
+        click.echo("")
+        click.echo("  First admin created. Sign in with:")
+        click.echo(f"    email:    {admin.email}")
+        click.echo(f"    password: {admin.password}")
+        click.echo("  (shown once; change it or create more users with `slar createuser`)")
+        click.echo("")
+
+
+@main.command()
+@click.option("--port", type=int, default=None, help="Port (default PORT or 8000).")
+@click.option("--workers", type=int, default=None, help="HTTP worker processes (SLAR_WORKERS).")
+def serve(port: int | None, workers: int | None) -> None:
+    """Run the whole platform in one process (SQLite by default)."""
+    settings = _settings()
+    _prepare(settings)
+    port = port or settings.http.port or 8000
+    click.echo(f"SLAR is serving on http://{_display_host(settings)}:{port}")
+    _run_uvicorn("slar.entrypoints:serve_app", settings, port, workers or settings.http.workers)
+
+
+@main.command()
+@click.option("--port", type=int, default=None, help="Port (default PORT or 8080).")
+@click.option("--workers", type=int, default=None, help="HTTP worker processes (SLAR_WORKERS).")
+@click.option("--migrate/--no-migrate", "run_migrations", default=False, help="Migrate first.")
+def api(port: int | None, workers: int | None, run_migrations: bool) -> None:
+    """Run the REST API service."""
+    settings = _settings()
+    from slar.observability.logs import configure_logging
+
+    configure_logging(settings.log.level, settings.log.format)
+    if run_migrations:
+        from slar import bootstrap
+
+        bootstrap.migrate(settings)
+    port = port or settings.http.port or 8080
+    _run_uvicorn("slar.entrypoints:api_app", settings, port, workers or settings.http.workers)
+
+
+@main.command()
+@click.option("--email", required=True)
+@click.option("--name", default="")
+@click.option("--role", type=click.Choice(["admin", "responder", "observer"]), default="responder")
+@click.password_option()
+def createuser(email: str, name: str, role: str, password: str) -> None:
+    """Create a user (run ``slar migrate`` first)."""
+    from slar import bootstrap
+    from slar.domain.identity.service import create_user_unchecked
+    from slar.kernel.clock import SystemClock
+    from slar.kernel.errors import SlarError
+
+    settings = _settings()
+    db = bootstrap.build_database(settings)
+    try:
+        with db.transaction() as session:
+            user = create_user_unchecked(
+                session,
+                email=email,
+                name=name,
+                password=password,
+                role=role,
+                now=SystemClock().now(),
+            )
+            click.echo(f"created {user.role} {user.email} (id {user.id})")
+    except SlarError as exc:
+        click.echo(f"slar: {exc.message}", err=True)
+        sys.exit(1)
+    finally:
+        db.dispose()
+
+
+@main.command()
+def demo() -> None:
+    """Load a small realistic demo (two teams, services, integrations, incidents)."""
+    from slar import bootstrap
+    from slar.demo import load_demo
+    from slar.kernel.clock import SystemClock
+
+    settings = _settings()
+    bootstrap.migrate(settings)
+    db = bootstrap.build_database(settings)
+    try:
+        summary = load_demo(db, SystemClock())
+    finally:
+        db.dispose()
+    click.echo(summary)
+
+
+def _display_host(settings: Settings) -> str:
+    return "localhost" if settings.http.host in ("127.0.0.1", "0.0.0.0") else settings.http.host  # noqa: S104
+
+
+def run(*args: Any) -> None:  # pragma: no cover - convenience for python -m
+    main(*args)

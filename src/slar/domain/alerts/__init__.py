@@ -1,0 +1,1 @@
+"""Alerts: normalised inbound alerts, deduplication, alert → incident grouping (ingestion)."""

@@ -1,0 +1,1 @@
+"""Catalog: services, integrations (inbound keys), routing rules, maintenance windows."""

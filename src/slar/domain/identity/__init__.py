@@ -1,0 +1,1 @@
+"""Identity: users, teams and memberships, roles, API keys, tokens, principals and permissions."""

@@ -1,0 +1,11 @@
+"""Every context's tables, imported in one place so the metadata is complete (Alembic, tests)."""
+
+from slar.db import Base
+from slar.domain.alerts import models as alerts_models
+from slar.domain.catalog import models as catalog_models
+from slar.domain.identity import models as identity_models
+from slar.domain.incidents import models as incidents_models
+
+metadata = Base.metadata
+
+__all__ = ["alerts_models", "catalog_models", "identity_models", "incidents_models", "metadata"]

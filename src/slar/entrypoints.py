@@ -1,0 +1,26 @@
+"""Application factories for uvicorn (``factory=True``), one per HTTP role.
+
+Each worker process builds its own settings, engine and state from the environment.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from slar import bootstrap
+from slar.api.app import create_api_app
+from slar.gateway import create_gateway_app
+from slar.observability.logs import configure_logging
+from slar.settings import load_settings
+
+
+def api_app() -> FastAPI:
+    settings = load_settings()
+    configure_logging(settings.log.level, settings.log.format)
+    return create_api_app(bootstrap.build_api_state(settings))
+
+
+def serve_app() -> FastAPI:
+    settings = load_settings()
+    configure_logging(settings.log.level, settings.log.format)
+    return create_gateway_app(bootstrap.build_api_state(settings))

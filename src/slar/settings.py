@@ -1,0 +1,160 @@
+"""Typed settings, built once at start-up and validated.
+
+Names are the seed's where it has one (``DATABASE_URL``, ``LOG_LEVEL``, ``POLL_INTERVAL``...);
+everything else carries the ``SLAR_`` prefix. ``load_settings`` turns a validation failure into
+a ``SettingsError`` that names the variable, so a bad deployment fails with one clear line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
+class _Group(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, populate_by_name=False)
+
+
+class DatabaseSettings(_Group):
+    """Where data lives. SQLite by default (``./slar.db``); PostgreSQL in production."""
+
+    url: str = Field("sqlite:///./slar.db", validation_alias=_env("DATABASE_URL"))
+    pool_size: int = Field(10, ge=1, le=200, validation_alias=_env("SLAR_DB_POOL_SIZE"))
+    pool_timeout: float = Field(
+        5.0,
+        gt=0,
+        le=60,
+        validation_alias=_env("SLAR_DB_POOL_TIMEOUT"),
+        description="Seconds to wait for a pooled connection before shedding load with a 503.",
+    )
+    echo: bool = Field(False, validation_alias=_env("SLAR_DB_ECHO"))
+
+    @field_validator("url")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        value = value.strip()
+        if value.startswith("postgres://"):
+            value = "postgresql://" + value.removeprefix("postgres://")
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        if not (value.startswith("sqlite") or value.startswith("postgresql+psycopg://")):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+
+class AuthSettings(_Group):
+    """Local JWTs, Supabase JWTs, token lifetimes."""
+
+    secret_key: str | None = Field(
+        None,
+        min_length=32,
+        validation_alias=_env("SLAR_SECRET_KEY"),
+        description="Signs SLAR's access tokens. Unset: a random key is kept in the database.",
+    )
+    access_token_ttl: int = Field(
+        900, ge=60, le=86400, validation_alias=_env("SLAR_ACCESS_TOKEN_TTL")
+    )
+    refresh_token_ttl: int = Field(
+        30 * 86400, ge=3600, validation_alias=_env("SLAR_REFRESH_TOKEN_TTL")
+    )
+    supabase_url: str | None = Field(None, validation_alias=_env("SUPABASE_URL"))
+    supabase_anon_key: str | None = Field(None, validation_alias=_env("SUPABASE_ANON_KEY"))
+    supabase_jwt_secret: str | None = Field(None, validation_alias=_env("SUPABASE_JWT_SECRET"))
+    supabase_default_role: Literal["admin", "responder", "observer"] = Field(
+        "responder", validation_alias=_env("SLAR_SUPABASE_DEFAULT_ROLE")
+    )
+
+
+class HttpSettings(_Group):
+    """How HTTP roles listen and what they accept."""
+
+    host: str = Field("127.0.0.1", validation_alias=_env("SLAR_HOST"))
+    port: int | None = Field(None, ge=1, le=65535, validation_alias=_env("PORT"))
+    workers: int = Field(1, ge=1, le=64, validation_alias=_env("SLAR_WORKERS"))
+    cors_origins: str = Field("", validation_alias=_env("SLAR_CORS_ORIGINS"))
+    max_body_bytes: int = Field(512 * 1024, ge=1024, validation_alias=_env("SLAR_MAX_BODY_BYTES"))
+    public_url: str = Field("http://localhost:8000", validation_alias=_env("SLAR_PUBLIC_URL"))
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+
+class LogSettings(_Group):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        "INFO", validation_alias=_env("LOG_LEVEL")
+    )
+    format: Literal["json", "text"] = Field("json", validation_alias=_env("SLAR_LOG_FORMAT"))
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
+class WorkerSettings(_Group):
+    """The background worker (seed names)."""
+
+    poll_interval: float = Field(1.0, gt=0, le=60, validation_alias=_env("POLL_INTERVAL"))
+    batch_size: int = Field(100, ge=1, le=10_000, validation_alias=_env("BATCH_SIZE"))
+    max_retries: int = Field(5, ge=0, le=100, validation_alias=_env("MAX_RETRIES"))
+
+
+class Settings(BaseModel):
+    """All settings groups, read once."""
+
+    model_config = ConfigDict(frozen=True)
+
+    database: DatabaseSettings
+    auth: AuthSettings
+    http: HttpSettings
+    log: LogSettings
+    worker: WorkerSettings
+
+
+class SettingsError(Exception):
+    """Invalid configuration; the message names every offending variable."""
+
+
+_GROUPS: dict[str, type[_Group]] = {
+    "database": DatabaseSettings,
+    "auth": AuthSettings,
+    "http": HttpSettings,
+    "log": LogSettings,
+    "worker": WorkerSettings,
+}
+
+
+def _variable_name(group: type[_Group], field: str) -> str:
+    alias = group.model_fields[field].validation_alias
+    if isinstance(alias, AliasChoices) and alias.choices:
+        return str(alias.choices[0])
+    return field
+
+
+def load_settings(overrides: Mapping[str, str] | None = None) -> Settings:
+    """Read the environment (plus ``overrides``, by variable name) into validated settings."""
+    problems: list[str] = []
+    built: dict[str, _Group] = {}
+    for key, group in _GROUPS.items():
+        try:
+            built[key] = group(**dict(overrides or {}))
+        except ValidationError as exc:
+            for err in exc.errors():
+                field = str(err["loc"][0]) if err["loc"] else ""
+                name = field if field.isupper() else _variable_name(group, field)
+                problems.append(f"{name}: {err['msg']}")
+    if problems:
+        raise SettingsError("invalid configuration: " + "; ".join(problems))
+    return Settings(**built)  # type: ignore[arg-type]

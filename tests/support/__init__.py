@@ -1,0 +1,1 @@
+"""Test support: databases on both backends, a live API server, data factories."""
