@@ -1,0 +1,35 @@
+"""Writing timeline entries: the one way every context records what happened to an incident."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from slar.domain.incidents.models import IncidentEvent
+from slar.domain.incidents.rules import Actor
+
+
+def record(
+    session: Session,
+    *,
+    incident_id: int,
+    kind: str,
+    actor: Actor,
+    now: datetime,
+    message: str = "",
+    data: dict[str, Any] | None = None,
+) -> IncidentEvent:
+    """Append one entry to an incident's timeline (in the caller's transaction)."""
+    event = IncidentEvent(
+        incident_id=incident_id,
+        at=now,
+        kind=kind,
+        actor_user_id=actor.user_id,
+        actor=actor.label,
+        message=message,
+        data=data or {},
+    )
+    session.add(event)
+    return event
