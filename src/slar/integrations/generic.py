@@ -75,14 +75,7 @@ def parse_generic(body: object) -> ParsedBatch:
     obj = require_object(body)
     errors = Errors()
 
-    title = opt_str(obj, "title", "", errors)
-    if title is None or not title.strip():
-        if title is not None or "title" not in obj or obj["title"] is None:
-            errors.add("title is required")
-        title = ""
-    elif len(title.strip()) > MAX_SUMMARY:
-        errors.add(f"title must be at most {MAX_SUMMARY} characters")
-    title = title.strip()
+    title = _title(obj, errors)
 
     description = opt_str(obj, "description", "", errors) or ""
     severity = _severity(obj, errors)
@@ -118,6 +111,20 @@ def parse_generic(body: object) -> ParsedBatch:
         raw=dict(obj),
     )
     return ParsedBatch(events=(event,))
+
+
+def _title(obj: dict[str, Any], errors: Errors) -> str:
+    value = obj.get("title")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        errors.add("title is required")
+        return ""
+    if not isinstance(value, str):
+        errors.add("title must be a string")
+        return ""
+    title = value.strip()
+    if len(title) > MAX_SUMMARY:
+        errors.add(f"title must be at most {MAX_SUMMARY} characters")
+    return title
 
 
 def _severity(obj: dict[str, Any], errors: Errors) -> Severity:

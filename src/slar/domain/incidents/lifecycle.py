@@ -1,0 +1,52 @@
+"""State changes shared by every path that moves an incident (users, integrations, the worker).
+
+No permission checks here: callers (``service.py`` for users, ``alerts`` for integrations) check
+first. Each change validates the transition, updates the row and writes the timeline entry.
+Later work (escalation) hooks its follow-up jobs here, so every path gets them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from slar.domain.incidents import rules, timeline
+from slar.domain.incidents.models import Incident
+from slar.domain.incidents.rules import Actor
+
+
+def apply_acknowledge(session: Session, incident: Incident, *, actor: Actor, now: datetime) -> None:
+    rules.check_acknowledge(incident.status, incident.id)
+    incident.status = rules.ACKNOWLEDGED
+    incident.acknowledged_at = now
+    incident.acknowledged_by_id = actor.user_id
+    incident.snoozed_until = None
+    incident.updated_at = now
+    timeline.record(
+        session,
+        incident_id=incident.id,
+        kind="acknowledged",
+        actor=actor,
+        now=now,
+        message=f"Acknowledged by {actor.label}",
+    )
+
+
+def apply_resolve(
+    session: Session, incident: Incident, *, actor: Actor, now: datetime, message: str = ""
+) -> None:
+    rules.check_resolve(incident.status, incident.id)
+    incident.status = rules.RESOLVED
+    incident.resolved_at = now
+    incident.resolved_by_id = actor.user_id
+    incident.snoozed_until = None
+    incident.updated_at = now
+    timeline.record(
+        session,
+        incident_id=incident.id,
+        kind="resolved",
+        actor=actor,
+        now=now,
+        message=message or f"Resolved by {actor.label}",
+    )
