@@ -99,7 +99,7 @@ def check_depth(body: dict[str, Any], limit: int = MAX_DEPTH) -> None:
             raise PayloadInvalid([f"{path} is nested too deeply (more than {limit} levels)"])
         children: Iterator[tuple[str, object]]
         if isinstance(value, dict):
-            children = ((str(k), v) for k, v in value.items())
+            children = ((_key_name(k), v) for k, v in value.items())
             shape = "{}.{}"
         elif isinstance(value, list | tuple):
             children = ((str(i), v) for i, v in enumerate(value))
@@ -115,6 +115,10 @@ def check_depth(body: dict[str, Any], limit: int = MAX_DEPTH) -> None:
                     else path
                 )
                 stack.append((child, depth + 1, child_path))
+
+
+def _key_name(key: object) -> str:
+    return key if isinstance(key, str) else f"<{type(key).__name__}>"
 
 
 # --- strings -------------------------------------------------------------------------------
@@ -179,11 +183,11 @@ def key_text(value: object) -> str | None:
     return None
 
 
-def _int_text(value: int) -> str:
+def _int_text(value: int) -> str | None:
     try:
         return str(value)
     except ValueError:  # beyond sys.get_int_max_str_digits(); json.loads never makes one
-        return "0"
+        return None
 
 
 # --- stringifying arbitrary JSON values -----------------------------------------------------
@@ -208,7 +212,7 @@ def _scalar_json(value: object) -> str:
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, int):
-        return _int_text(value)
+        return _int_text(value) or '"<int>"'
     if isinstance(value, float):
         return json.dumps(value)
     return json.dumps(f"<{type(value).__name__}>")

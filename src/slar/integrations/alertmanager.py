@@ -13,23 +13,25 @@ mapping is idempotent by construction:
 - labels = the alert's labels (values stringified); details = its annotations;
 - links: ``generatorURL`` ("Source") and ``annotations.runbook_url`` ("Runbook"), http(s) only;
 - ``occurred_at`` = ``startsAt``; ``source`` = ``externalURL`` or ``"alertmanager"``;
-- ``raw`` = the whole body with ``alerts`` holding only this alert;
+- ``raw`` = the whole body with ``alerts`` holding only this alert (at most ``MAX_RAW_FIELDS``
+  top-level fields are copied per event, in body order);
 - incident title: ``commonAnnotations.summary``, else ``"<alertname> (<other group label
   values>)"``, else the first alert's summary.
 
 Lenient where the sender cannot be fixed quickly (a 400 delays the page by a whole group
 interval): any ``version`` is accepted, unknown fields are ignored, over-long texts are
 truncated and unparseable times become None. Only the shape is enforced: ``groupKey`` must be a
-string, ``alerts`` a list of objects, label maps objects; errors name the field path
-(``alerts[2].labels must be an object``).
+string, ``alerts`` a list of at most ``MAX_ALERTS`` objects, label maps objects; errors name
+the field path (``alerts[2].labels must be an object``).
 
 ``parse_grouped`` is the shared core: Grafana's webhook has the same shape.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from slar.integrations._fields import (
     MAX_DESCRIPTION,
@@ -49,6 +51,12 @@ from slar.integrations._fields import (
 from slar.integrations.events import AlertEvent, EventAction, Link, ParsedBatch, Severity
 
 _STATUSES = {"firing": EventAction.TRIGGER, "resolved": EventAction.RESOLVE}
+
+# A real 512 KiB body holds well under this many alerts (each is at least ~150 bytes); the cap
+# bounds the memory one request can make the parser allocate.
+MAX_ALERTS: Final = 5000
+# Top-level fields copied into each event's raw (Alertmanager sends about ten).
+MAX_RAW_FIELDS: Final = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +96,8 @@ def parse_grouped(obj: dict[str, Any], errors: Errors, options: GroupOptions) ->
         errors.add("alerts is required")
     elif not isinstance(alerts_value, list):
         errors.add("alerts must be a list")
+    elif len(alerts_value) > MAX_ALERTS:
+        errors.add(f"alerts must hold at most {MAX_ALERTS} alerts")
     else:
         alerts = alerts_value
 
@@ -100,6 +110,10 @@ def parse_grouped(obj: dict[str, Any], errors: Errors, options: GroupOptions) ->
     external_url = opt_str(obj, "externalURL", "", errors)
     source = truncate(external_url.strip(), MAX_SOURCE) if external_url else ""
 
+    # Each event's raw is this plus its alert: bounded, so N alerts cannot copy N huge bodies.
+    group_raw = dict(
+        itertools.islice(((k, v) for k, v in obj.items() if k != "alerts"), MAX_RAW_FIELDS)
+    )
     events: list[AlertEvent] = []
     for index, alert in enumerate(alerts):
         event = _event(
@@ -107,7 +121,7 @@ def parse_grouped(obj: dict[str, Any], errors: Errors, options: GroupOptions) ->
             f"alerts[{index}]",
             errors,
             options,
-            body=obj,
+            group_raw=group_raw,
             dedup_key=group_key,
             group_status=group_status,
             source=source or options.default_source,
@@ -151,7 +165,7 @@ def _event(
     errors: Errors,
     options: GroupOptions,
     *,
-    body: dict[str, Any],
+    group_raw: dict[str, Any],
     dedup_key: str,
     group_status: EventAction | None,
     source: str,
@@ -211,7 +225,7 @@ def _event(
         links=tuple(links),
         occurred_at=occurred_at,
         details=dict(annotations),
-        raw={**body, "alerts": [alert]},
+        raw={**group_raw, "alerts": [alert]},
     )
 
 

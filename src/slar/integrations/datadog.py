@@ -169,10 +169,13 @@ def _text(obj: dict[str, Any], names: tuple[str, ...], errors: Errors) -> str:
     name, value = picked
     if isinstance(value, str):
         return value.strip()
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return key_text(value) or str(value)
-    errors.add(f"{name} must be a string")
-    return ""
+    if isinstance(value, float):
+        return str(value)
+    text = key_text(value)
+    if text is None:
+        errors.add(f"{name} must be a string")
+        return ""
+    return text
 
 
 def _dedup_key(obj: dict[str, Any], errors: Errors) -> str | None:
@@ -218,18 +221,16 @@ def _tags(obj: dict[str, Any], errors: Errors) -> dict[str, str]:
     else:
         errors.add("tags must be a string or a list of strings")
         return {}
-    labels: dict[str, str] = {}
+    values: dict[str, dict[str, None]] = {}  # name -> its distinct values, in order
     for item in items:
-        tag = item.strip()
-        if not tag:
+        name, _, tag_value = item.strip().partition(":")
+        name, tag_value = name.strip(), tag_value.strip()
+        if not name:
             continue
-        name, _, tag_value = tag.partition(":")
-        name = truncate(name.strip(), MAX_LABEL_KEY)
-        tag_value = tag_value.strip()
-        if name in labels and tag_value and tag_value != labels[name]:
-            tag_value = f"{labels[name]},{tag_value}" if labels[name] else tag_value
-        labels[name] = truncate(tag_value, MAX_LABEL_VALUE)
-    return labels
+        seen = values.setdefault(truncate(name, MAX_LABEL_KEY), {})
+        if tag_value:
+            seen[tag_value] = None
+    return {name: truncate(",".join(seen), MAX_LABEL_VALUE) for name, seen in values.items()}
 
 
 def _links(obj: dict[str, Any], errors: Errors) -> tuple[Link, ...]:

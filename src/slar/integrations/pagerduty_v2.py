@@ -160,10 +160,13 @@ class _Payload:
 
     @staticmethod
     def _text(payload: dict[str, Any], name: str, errors: Errors, *, required: bool) -> str:
-        value = opt_str(payload, name, "payload", errors)
-        if value is None or not value.strip():
+        value = payload.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
             if required:
                 errors.add(f"payload.{name} is required")
+            return ""
+        if not isinstance(value, str):
+            errors.add(f"payload.{name} must be a string")
             return ""
         return value
 

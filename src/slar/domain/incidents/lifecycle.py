@@ -8,6 +8,7 @@ Later work (escalation) hooks its follow-up jobs here, so every path gets them.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -34,7 +35,13 @@ def apply_acknowledge(session: Session, incident: Incident, *, actor: Actor, now
 
 
 def apply_resolve(
-    session: Session, incident: Incident, *, actor: Actor, now: datetime, message: str = ""
+    session: Session,
+    incident: Incident,
+    *,
+    actor: Actor,
+    now: datetime,
+    message: str = "",
+    data: dict[str, Any] | None = None,
 ) -> None:
     rules.check_resolve(incident.status, incident.id)
     incident.status = rules.RESOLVED
@@ -49,4 +56,29 @@ def apply_resolve(
         actor=actor,
         now=now,
         message=message or f"Resolved by {actor.label}",
+        data=data,
+    )
+
+
+def apply_unacknowledge(
+    session: Session, incident: Incident, *, actor: Actor, now: datetime, message: str = ""
+) -> None:
+    """Acknowledged → triggered: by a user changing their mind, or the worker ending a snooze.
+
+    The acknowledgement is forgotten (``acknowledged_at`` cleared) so that the next one is the
+    one MTTA measures and the incident pages again.
+    """
+    rules.check_unacknowledge(incident.status, incident.id)
+    incident.status = rules.TRIGGERED
+    incident.acknowledged_at = None
+    incident.acknowledged_by_id = None
+    incident.snoozed_until = None
+    incident.updated_at = now
+    timeline.record(
+        session,
+        incident_id=incident.id,
+        kind="unacknowledged",
+        actor=actor,
+        now=now,
+        message=message or f"Unacknowledged by {actor.label}",
     )

@@ -1,0 +1,560 @@
+"""Alert ingestion: from a parsed batch to stored alerts and deduplicated incidents.
+
+The hot path of the product: every webhook lands here, inside the edge's single transaction
+(the edge answers 2xx only after it commits). Semantics, per event after routing to a service:
+
+- **Single-event formats** (PagerDuty Events v2, Datadog, generic): a *trigger* counts one more
+  alert on the open incident for ``(service, dedup key)`` (``alert_count`` + 1 and an
+  ``alert_repeated`` timeline entry) or opens one; its alert row (per integration and
+  fingerprint) records one more occurrence. *Acknowledge* acknowledges the open incident if it
+  is triggered; *resolve* resolves the alert and its incident. Unknown or resolved keys: nothing.
+- **Grouped formats** (Alertmanager, Grafana: ``resolve_with_last_alert``): the group is re-sent
+  with its current alerts every ``group_interval``, so a batch is applied idempotently. An alert
+  already open in the group's incident only moves ``last_seen_at``; a new alert (new
+  fingerprint, or one firing again after it resolved) counts and gets an ``alert_added`` timeline
+  entry; a resolved alert resolves its row; an incident left with no open alert resolves. A
+  resolve-only batch for an unknown group creates nothing.
+- **Maintenance**: a trigger for a service in a maintenance window is stored as a suppressed
+  alert and opens or counts on no incident.
+
+Deduplication is enforced by the database (see ``repository``): concurrent copies of one event
+never open two incidents and never fail. A PagerDuty repeat costs five or six statements and
+the edge's one commit: the integration and its rules, the maintenance check, one ``UPDATE`` of
+the incident, one of the alert, one timeline ``INSERT``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from slar.domain.alerts import repository
+from slar.domain.alerts.models import Alert
+from slar.domain.alerts.rules import (
+    Placement,
+    alert_fields,
+    highest_severity,
+    incident_title,
+    latest_per_fingerprint,
+    links_json,
+    maintenance_reason,
+    placement,
+    split_actions,
+)
+from slar.domain.catalog import repository as catalog
+from slar.domain.catalog.models import Integration
+from slar.domain.catalog.rules import route
+from slar.domain.incidents import lifecycle, timeline
+from slar.domain.incidents.models import Incident
+from slar.domain.incidents.rules import RESOLVED, TRIGGERED, Actor, urgency_for
+from slar.integrations import KINDS, PayloadInvalid, parse
+from slar.integrations.events import AlertEvent, EventAction, ParsedBatch
+from slar.kernel.errors import InvalidInput, NotFound, Unavailable
+
+_RACE_ATTEMPTS = 3
+"""Bump/insert rounds before giving up; a second round only runs when a racer won the first."""
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """What one request changed.
+
+    ``alerts`` counts the alert rows written (created, repeated, re-sent or resolved),
+    ``suppressed`` those stored under a maintenance window. ``incidents`` lists every incident
+    the batch touched, in order; ``opened`` and ``resolved`` the ones it opened and resolved.
+    ``dedup_keys`` are the events' keys in order (PagerDuty returns the first).
+    """
+
+    dedup_keys: tuple[str, ...]
+    alerts: int
+    suppressed: int
+    incidents: tuple[int, ...]
+    opened: tuple[int, ...]
+    resolved: tuple[int, ...]
+
+
+@dataclass
+class _Tally:
+    alerts: int = 0
+    suppressed: int = 0
+    incidents: dict[int, None] = field(default_factory=dict)  # ordered set
+    opened: list[int] = field(default_factory=list)
+    resolved: list[int] = field(default_factory=list)
+
+    def touched(self, incident_id: int) -> None:
+        self.incidents.setdefault(incident_id, None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    session: Session
+    integration: Integration
+    actor: Actor
+    in_maintenance: frozenset[int]
+    now: datetime
+    tally: _Tally
+
+
+def endpoint_for(kind: str) -> str:
+    """The URL path an integration of ``kind`` posts to."""
+    return "/v2/enqueue" if kind == "pagerduty" else f"/integrations/{{key}}/{kind}"
+
+
+def receive(session: Session, *, key: str, kind: str, body: object, now: datetime) -> IngestResult:
+    """Authenticate a delivery by its integration key, parse it as ``kind`` and ingest it.
+
+    Raises ``NotFound`` (``integration.not_found``) for an unknown key, ``InvalidInput`` for a
+    delivery to the wrong endpoint (``ingest.wrong_endpoint``) or a payload the parser refuses
+    (``ingest.invalid_payload``, with every field error in ``details["errors"]``).
+    """
+    if kind not in KINDS:
+        raise NotFound(f"unknown alert format {kind!r}", code="ingest.unknown_format")
+    integration = catalog.integration_by_key(session, key)
+    if integration is None:
+        raise NotFound("no integration has this key", code="integration.not_found")
+    if integration.kind != kind:
+        raise InvalidInput(
+            f"integration {integration.name!r} receives {integration.kind} alerts; "
+            f"send them to {endpoint_for(integration.kind)}",
+            code="ingest.wrong_endpoint",
+            expected=endpoint_for(integration.kind),
+        )
+    try:
+        batch = parse(kind, body)
+    except PayloadInvalid as error:
+        raise InvalidInput(
+            f"invalid {kind} payload: {error}", code="ingest.invalid_payload", errors=error.errors
+        ) from None
+    return ingest(session, integration=integration, batch=batch, now=now)
+
+
+def ingest(
+    session: Session, *, integration: Integration, batch: ParsedBatch, now: datetime
+) -> IngestResult:
+    """Store ``batch`` as alerts of ``integration`` and open, count, acknowledge or resolve
+    incidents accordingly (see the module docstring). Never commits."""
+    specs = catalog.routing_specs(integration)
+    routed = [(route(specs, event, integration.service_id), event) for event in batch.events]
+    firing_services = {sid for sid, event in routed if event.action is not EventAction.RESOLVE}
+    ctx = _Context(
+        session=session,
+        integration=integration,
+        actor=Actor.system(f"integration:{integration.name}"),
+        in_maintenance=frozenset(catalog.services_in_maintenance(session, firing_services, now)),
+        now=now,
+        tally=_Tally(),
+    )
+    if batch.resolve_with_last_alert:
+        groups: dict[tuple[int, str], list[AlertEvent]] = defaultdict(list)
+        for service_id, event in routed:
+            groups[(service_id, event.dedup_key)].append(event)
+        for (service_id, dedup_key), events in groups.items():
+            _ingest_group(ctx, service_id, dedup_key, events, batch.incident_title)
+    else:
+        for service_id, event in routed:
+            if event.action is EventAction.TRIGGER:
+                _trigger(ctx, service_id, event, batch.incident_title)
+            elif event.action is EventAction.ACKNOWLEDGE:
+                _acknowledge(ctx, service_id, event)
+            else:
+                _resolve(ctx, service_id, event)
+    # Last, so the integration row is locked (if written at all) after every incident row.
+    catalog.touch_integration(session, integration, now)
+    tally = ctx.tally
+    return IngestResult(
+        dedup_keys=tuple(event.dedup_key for event in batch.events),
+        alerts=tally.alerts,
+        suppressed=tally.suppressed,
+        incidents=tuple(tally.incidents),
+        opened=tuple(tally.opened),
+        resolved=tuple(tally.resolved),
+    )
+
+
+def _incident_opened(session: Session, incident: Incident, *, actor: Actor, now: datetime) -> None:
+    """Everything that follows an incident being opened by an alert; the one place to hook
+    follow-up work (escalation) onto ingestion. An alert firing again after its incident
+    resolved opens a new incident, so re-fires come through here too."""
+    timeline.record(
+        session,
+        incident_id=incident.id,
+        kind="triggered",
+        actor=actor,
+        now=now,
+        message=f"Triggered by {actor.label}: {incident.title}",
+        data={"alert_count": incident.alert_count, "dedup_key": incident.dedup_key},
+    )
+
+
+# --- single-event formats --------------------------------------------------------------------
+
+
+def _trigger(ctx: _Context, service_id: int, event: AlertEvent, batch_title: str) -> None:
+    fields = alert_fields(event)
+    if service_id in ctx.in_maintenance:
+        _store_suppressed(ctx, service_id, event, fields)
+        return
+    opened: Incident | None = None
+    incident_id: int | None = None
+    for _ in range(_RACE_ATTEMPTS):
+        incident_id = repository.bump_open_incident(
+            ctx.session,
+            service_id=service_id,
+            dedup_key=event.dedup_key,
+            severity=event.severity.value,
+            now=ctx.now,
+        )
+        if incident_id is not None:
+            break
+        opened = repository.insert_incident_if_absent(
+            ctx.session,
+            _incident_values(ctx, service_id, event, batch_title, [event], alert_count=1),
+        )
+        if opened is not None:
+            incident_id = opened.id
+            break
+    if incident_id is None:
+        raise _lost_race(event.dedup_key)
+    _upsert_alert(ctx, service_id, event, fields, attach_to=incident_id)
+    ctx.tally.touched(incident_id)
+    if opened is not None:
+        ctx.tally.opened.append(opened.id)
+        _incident_opened(ctx.session, opened, actor=ctx.actor, now=ctx.now)
+    else:
+        timeline.record(
+            ctx.session,
+            incident_id=incident_id,
+            kind="alert_repeated",
+            actor=ctx.actor,
+            now=ctx.now,
+            message=f"Alert repeated: {event.summary or event.dedup_key}",
+            data={"severity": event.severity.value},
+        )
+
+
+def _upsert_alert(
+    ctx: _Context, service_id: int, event: AlertEvent, fields: dict[str, Any], *, attach_to: int
+) -> None:
+    for _ in range(_RACE_ATTEMPTS):
+        bumped = repository.bump_open_alert(
+            ctx.session,
+            integration_id=ctx.integration.id,
+            fingerprint=event.fingerprint,
+            fields=fields,
+            now=ctx.now,
+            attach_to=attach_to,
+        )
+        if bumped is not None:
+            break
+        values = _alert_values(ctx, service_id, event, fields, incident_id=attach_to)
+        if repository.insert_alert_if_absent(ctx.session, values) is not None:
+            break
+    else:
+        raise _lost_race(event.fingerprint)
+    ctx.tally.alerts += 1
+
+
+def _store_suppressed(
+    ctx: _Context, service_id: int, event: AlertEvent, fields: dict[str, Any]
+) -> None:
+    """A trigger under maintenance: keep the alert, page nobody.
+
+    An alert already open (perhaps in an incident opened before the window) only records the
+    occurrence; a new one is stored with ``suppressed=True`` and no incident.
+    """
+    for _ in range(_RACE_ATTEMPTS):
+        bumped = repository.bump_open_alert(
+            ctx.session,
+            integration_id=ctx.integration.id,
+            fingerprint=event.fingerprint,
+            fields=fields,
+            now=ctx.now,
+        )
+        if bumped is not None:
+            break
+        values = _alert_values(ctx, service_id, event, fields, incident_id=None)
+        values.update(suppressed=True, suppressed_reason=maintenance_reason(service_id))
+        if repository.insert_alert_if_absent(ctx.session, values) is not None:
+            break
+    else:
+        raise _lost_race(event.fingerprint)
+    ctx.tally.alerts += 1
+    ctx.tally.suppressed += 1
+
+
+def _event_incident(
+    ctx: _Context, service_id: int, event: AlertEvent
+) -> tuple[Alert | None, Incident | None]:
+    """The open alert an acknowledge/resolve names, and its incident (locked).
+
+    The alert's own incident first (routing may depend on labels that an acknowledge does not
+    carry); else the open incident with the key on the routed service, which another
+    integration of that service may have opened.
+    """
+    alert = repository.open_alert(
+        ctx.session, integration_id=ctx.integration.id, fingerprint=event.fingerprint
+    )
+    incident: Incident | None = None
+    if alert is not None and alert.incident_id is not None:
+        incident = repository.incident_for_update(ctx.session, alert.incident_id)
+    if incident is None or incident.status == RESOLVED:
+        incident = repository.lock_open_incident(
+            ctx.session, service_id=service_id, dedup_key=event.dedup_key
+        )
+    return alert, incident
+
+
+def _acknowledge(ctx: _Context, service_id: int, event: AlertEvent) -> None:
+    alert, incident = _event_incident(ctx, service_id, event)
+    if alert is not None:
+        alert.status = "acknowledged"
+        alert.last_seen_at = ctx.now
+        ctx.tally.alerts += 1
+    if incident is None:
+        return
+    ctx.tally.touched(incident.id)
+    if incident.status == TRIGGERED:
+        lifecycle.apply_acknowledge(ctx.session, incident, actor=ctx.actor, now=ctx.now)
+
+
+def _resolve(ctx: _Context, service_id: int, event: AlertEvent) -> None:
+    alert, incident = _event_incident(ctx, service_id, event)
+    if alert is not None:
+        _resolve_row(alert, event, ctx.now)
+        ctx.tally.alerts += 1
+    if incident is None:
+        return
+    ctx.tally.touched(incident.id)
+    if incident.status != RESOLVED:
+        lifecycle.apply_resolve(ctx.session, incident, actor=ctx.actor, now=ctx.now)
+        repository.resolve_open_alerts_of(ctx.session, incident_id=incident.id, now=ctx.now)
+        ctx.tally.resolved.append(incident.id)
+
+
+def _resolve_row(alert: Alert, event: AlertEvent, now: datetime) -> None:
+    alert.status = RESOLVED
+    alert.resolved_at = now
+    alert.last_seen_at = now
+    alert.payload = event.raw
+
+
+# --- grouped formats -------------------------------------------------------------------------
+
+
+def _ingest_group(
+    ctx: _Context, service_id: int, dedup_key: str, events: list[AlertEvent], batch_title: str
+) -> None:
+    """Apply one notification of one group (Alertmanager/Grafana) to its incident."""
+    session = ctx.session
+    firing, resolved = split_actions(latest_per_fingerprint(events))
+    suppressing = service_id in ctx.in_maintenance
+    incident = repository.lock_open_incident(session, service_id=service_id, dedup_key=dedup_key)
+    opened = False
+    if incident is None and firing and not suppressing:
+        incident, opened = _open_group_incident(ctx, service_id, dedup_key, firing, batch_title)
+
+    existing = repository.open_alerts_with_incident_state(
+        session,
+        integration_id=ctx.integration.id,
+        fingerprints={event.fingerprint for event in firing + resolved},
+    )
+    added: list[AlertEvent] = []
+    for event in firing:
+        fields = alert_fields(event)
+        row = existing.get(event.fingerprint)
+        if incident is None or suppressing:  # maintenance: keep the alert, page nobody
+            if row is not None:
+                _refresh_row(row, fields, ctx.now)
+                ctx.tally.alerts += 1
+            else:
+                _store_suppressed(ctx, service_id, event, fields)
+            continue
+        if row is None:
+            values = _alert_values(ctx, service_id, event, fields, incident_id=incident.id)
+            if repository.insert_alert_if_absent(session, values) is not None:
+                added.append(event)
+                ctx.tally.alerts += 1
+            continue
+        row_alert, row_incident_open = row
+        where = placement(
+            row_incident_id=row_alert.incident_id,
+            row_incident_open=row_incident_open,
+            target_incident_id=incident.id,
+        )
+        _refresh_row(row, fields, ctx.now)
+        ctx.tally.alerts += 1
+        if where is Placement.NEW:
+            row_alert.incident_id = incident.id
+            row_alert.service_id = service_id
+            row_alert.suppressed = False
+            row_alert.suppressed_reason = ""
+            row_alert.occurrences += 1
+            added.append(event)
+
+    emptied: set[int] = set()
+    for event in resolved:
+        row = existing.get(event.fingerprint)
+        if row is None:
+            continue  # never seen, or resolved already: nothing to do
+        _resolve_row(row[0], event, ctx.now)
+        ctx.tally.alerts += 1
+        if row[0].incident_id is not None:
+            emptied.add(row[0].incident_id)
+
+    if incident is not None:
+        if opened and not added:
+            # Every alert already sits in another open incident: this one would be empty.
+            session.delete(incident)
+            incident = None
+        else:
+            _count_added(ctx, incident, added, opened=opened)
+    _resolve_emptied(ctx, emptied, incident)
+
+
+def _open_group_incident(
+    ctx: _Context, service_id: int, dedup_key: str, firing: list[AlertEvent], batch_title: str
+) -> tuple[Incident, bool]:
+    for _ in range(_RACE_ATTEMPTS):
+        values = _incident_values(
+            ctx, service_id, firing[0], batch_title, firing, alert_count=len(firing)
+        )
+        values["dedup_key"] = dedup_key
+        created = repository.insert_incident_if_absent(ctx.session, values)
+        if created is not None:
+            return created, True
+        # Another delivery of the group opened it first; wait for it and continue on top.
+        found = repository.lock_open_incident(
+            ctx.session, service_id=service_id, dedup_key=dedup_key
+        )
+        if found is not None:
+            return found, False
+    raise _lost_race(dedup_key)
+
+
+def _refresh_row(row: tuple[Alert, bool], fields: dict[str, Any], now: datetime) -> None:
+    alert = row[0]
+    for name, value in fields.items():
+        if getattr(alert, name) != value:
+            setattr(alert, name, value)
+    alert.last_seen_at = now
+
+
+def _count_added(ctx: _Context, incident: Incident, added: list[AlertEvent], *, opened: bool) -> None:
+    ctx.tally.touched(incident.id)
+    if opened:
+        if incident.alert_count != len(added):
+            incident.alert_count = len(added)
+        ctx.tally.opened.append(incident.id)
+        _incident_opened(ctx.session, incident, actor=ctx.actor, now=ctx.now)
+        return
+    if not added:
+        return
+    incident.alert_count += len(added)
+    incident.severity = highest_severity([incident.severity, *(e.severity.value for e in added)])
+    incident.updated_at = ctx.now
+    for event in added:
+        timeline.record(
+            ctx.session,
+            incident_id=incident.id,
+            kind="alert_added",
+            actor=ctx.actor,
+            now=ctx.now,
+            message=f"New alert: {event.summary}",
+            data={"fingerprint": event.fingerprint, "severity": event.severity.value},
+        )
+
+
+def _resolve_emptied(ctx: _Context, candidates: set[int], current: Incident | None) -> None:
+    """Resolve those of ``candidates`` (incidents that just lost an alert) left with none open."""
+    if not candidates:
+        return
+    counts = repository.open_alert_counts(ctx.session, candidates)
+    for incident_id in sorted(candidates):
+        if counts.get(incident_id, 0):
+            continue
+        incident = (
+            current
+            if current is not None and current.id == incident_id
+            else repository.incident_for_update(ctx.session, incident_id)
+        )
+        ctx.tally.touched(incident_id)
+        if incident is None or incident.status == RESOLVED:
+            continue
+        lifecycle.apply_resolve(
+            ctx.session,
+            incident,
+            actor=ctx.actor,
+            now=ctx.now,
+            message=f"All alerts resolved ({ctx.actor.label})",
+        )
+        ctx.tally.resolved.append(incident_id)
+
+
+# --- row values ------------------------------------------------------------------------------
+
+
+def _incident_values(
+    ctx: _Context,
+    service_id: int,
+    first: AlertEvent,
+    batch_title: str,
+    events: list[AlertEvent],
+    *,
+    alert_count: int,
+) -> dict[str, Any]:
+    service = catalog.service_by_id(ctx.session, service_id)
+    if service is None:  # a foreign key guarantees it; a routing rule cannot point nowhere
+        raise NotFound(f"service {service_id} not found", code="service.not_found")
+    severity = highest_severity(event.severity.value for event in events)
+    return {
+        "title": incident_title(batch_title, first),
+        "description": first.description,
+        "status": TRIGGERED,
+        "urgency": urgency_for(service.urgency, severity),
+        "severity": severity,
+        "service_id": service_id,
+        "integration_id": ctx.integration.id,
+        "dedup_key": first.dedup_key,
+        "alert_count": alert_count,
+        "labels": dict(first.labels),
+        "links": links_json(first.links),
+        "created_at": ctx.now,
+        "updated_at": ctx.now,
+    }
+
+
+def _alert_values(
+    ctx: _Context,
+    service_id: int,
+    event: AlertEvent,
+    fields: dict[str, Any],
+    *,
+    incident_id: int | None,
+) -> dict[str, Any]:
+    return {
+        **fields,
+        "integration_id": ctx.integration.id,
+        "service_id": service_id,
+        "incident_id": incident_id,
+        "fingerprint": event.fingerprint,
+        "dedup_key": event.dedup_key,
+        "status": TRIGGERED,
+        "suppressed": False,
+        "suppressed_reason": "",
+        "occurrences": 1,
+        "first_seen_at": ctx.now,
+        "last_seen_at": ctx.now,
+    }
+
+
+def _lost_race(key: str) -> Unavailable:
+    # Only reachable if rows keep appearing and disappearing under us several times running;
+    # 503 (not 409) so that the sender retries instead of dropping the alert.
+    return Unavailable(
+        f"could not settle the open alert or incident for key {key!r}; retry",
+        code="ingest.contention",
+    )
