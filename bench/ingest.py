@@ -998,111 +998,124 @@ def build_report(
     counts: dict[str, dict[str, int]],
     profile: str | None,
 ) -> str:
+    ncpu = os.cpu_count() or 1
     lines = [
         f"# Ingest benchmark, {started}",
         "",
         f"- Machine: {machine_line()}; load average at start {args.loadavg}",
         f"- SLAR: `slar serve`, SLAR_WORKERS={args.workers}, PostgreSQL `{SLAR_DB}` "
-        "(fsync and synchronous_commit on)",
+        "(fsync and synchronous_commit on)" + (" (skipped)" if args.skip_slar else ""),
         "- Alerta: alerta-server "
-        f"{alerta_version()}, gunicorn 2 sync workers, PostgreSQL `{ALERTA_DB}`"
-        + (" (skipped)" if args.skip_alerta else ""),
+        f"{alerta_version()}, gunicorn 2 sync workers, default plugins, PostgreSQL "
+        f"`{ALERTA_DB}`" + (" (skipped)" if args.skip_alerta else ""),
         f"- Closed loop: `wrk -t2 -c<C> -d{args.duration}s --timeout 5s` after a "
-        f"{args.warmup} s warm-up; PagerDuty load re-sends a recent dedup key in "
-        f"{args.repeat:.0%} of requests; Alertmanager batches carry 2-5 new alerts (3.5 mean)",
-        f"- Open loop: {args.rate:.0f} PagerDuty events/s for {args.duration} s, latency from "
-        "each request's scheduled send time",
-        "- CPU: percent of one core (this machine has "
-        f"{os.cpu_count()} cores = {100 * (os.cpu_count() or 1)} %); PostgreSQL counts every "
-        "backend on the cluster",
-        "",
-        "## Maximum throughput (closed loop)",
-        "",
-        "| System | Load | Conns | req/s | events/s | p50 ms | p90 ms | p99 ms | max ms "
-        "| non-2xx | socket errors | CPU server | CPU PostgreSQL | CPU wrk | CPU other |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"{args.warmup} s warm-up; the PagerDuty load re-sends a recent dedup key in "
+        f"{args.repeat:.0%} of requests (new key otherwise); Alertmanager batches carry "
+        "2-5 new alerts (3.5 on average) with a new groupKey each",
+        f"- Open loop: {args.rate:.0f} PagerDuty events/s for {args.duration} s from an "
+        "asyncio generator (up to 64 keep-alive connections), latency counted from each "
+        "request's scheduled send time",
+        f"- CPU: percent of one core ({ncpu} cores = {100 * ncpu} %); PostgreSQL counts every "
+        "backend of the cluster; *other* is the rest of the machine (other users: noise)",
     ]
-    for r in results:
-        if r.mode != "max":
-            continue
-        cpu = r.cpu.cells() if r.cpu else ["-"] * 4
-        lines.append(
-            f"| {r.system} | {load_label(r.load)} | {r.connections} | {r.req_per_s:,.0f} "
-            f"| {r.events_per_s:,.0f} | {fmt_ms(r.p50_ms)} | {fmt_ms(r.p90_ms)} "
-            f"| {fmt_ms(r.p99_ms)} | {fmt_ms(r.max_ms)} | {r.non2xx} | {r.socket_errors} | "
-            + " | ".join(cpu)
-            + " |"
-        )
-    lines += [
-        "",
-        "events/s counts only 2xx answers; for Alertmanager it is alerts/s "
-        "(requests x alerts per request).",
-        "",
-        f"## Fixed rate: {args.rate:.0f} PagerDuty events/s (open loop)",
-        "",
-        "| System | target/s | 2xx/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | statuses "
-        "| CPU server | CPU PostgreSQL | CPU generator | CPU other |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
-    ]
-    for r in results:
-        if r.mode != "rate":
-            continue
-        cpu = r.cpu.cells() if r.cpu else ["-"] * 4
-        statuses = ", ".join(f"{k}: {v}" for k, v in sorted(r.extra["statuses"].items()))
-        lines.append(
-            f"| {r.system} | {r.target_rate:.0f} | {r.req_per_s:,.0f} | {fmt_ms(r.p50_ms)} "
-            f"| {fmt_ms(r.p90_ms)} | {fmt_ms(r.p99_ms)} | {fmt_ms(r.p999_ms)} "
-            f"| {fmt_ms(r.max_ms)} | {statuses} | " + " | ".join(cpu) + " |"
-        )
+    closed = [r for r in results if r.mode == "max"]
+    if closed:
+        lines += [
+            "",
+            "## Maximum throughput (closed loop)",
+            "",
+            "| System | Load | Conns | req/s | events/s | p50 ms | p90 ms | p99 ms | max ms "
+            "| non-2xx | socket errors | CPU server | CPU PostgreSQL | CPU wrk | CPU other |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in closed:
+            cpu = r.cpu.cells() if r.cpu else ["-"] * 4
+            lines.append(
+                f"| {r.system} | {load_label(r.load)} | {r.connections} | {r.req_per_s:,.0f} "
+                f"| {r.events_per_s:,.0f} | {fmt_ms(r.p50_ms)} | {fmt_ms(r.p90_ms)} "
+                f"| {fmt_ms(r.p99_ms)} | {fmt_ms(r.max_ms)} | {r.non2xx} | {r.socket_errors} | "
+                + " | ".join(cpu)
+                + " |"
+            )
+        lines += [
+            "",
+            "events/s counts 2xx answers only; for Alertmanager it is alerts/s "
+            "(2xx requests x alerts per request).",
+        ]
+    fixed = [r for r in results if r.mode == "rate"]
+    if fixed:
+        lines += [
+            "",
+            f"## Fixed rate: {args.rate:.0f} PagerDuty events/s (open loop)",
+            "",
+            "| System | target/s | 2xx/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms "
+            "| statuses | CPU server | CPU PostgreSQL | CPU generator | CPU other |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+        ]
+        for r in fixed:
+            cpu = r.cpu.cells() if r.cpu else ["-"] * 4
+            statuses = ", ".join(f"{k}: {v}" for k, v in sorted(r.extra["statuses"].items()))
+            lines.append(
+                f"| {r.system} | {r.target_rate:.0f} | {r.req_per_s:,.0f} | {fmt_ms(r.p50_ms)} "
+                f"| {fmt_ms(r.p90_ms)} | {fmt_ms(r.p99_ms)} | {fmt_ms(r.p999_ms)} "
+                f"| {fmt_ms(r.max_ms)} | {statuses} | " + " | ".join(cpu) + " |"
+            )
 
-    slar_runs = [r for r in results if r.system.startswith("slar")]
-    alerta_runs = {(r.load, r.connections): r for r in results if r.system == "alerta"}
-    if alerta_runs:
+    slar_max = [r for r in closed if r.system.startswith("slar")]
+    alerta_max = {(r.load, r.connections): r for r in closed if r.system == "alerta"}
+    pairs = [
+        (r, alerta_max[(r.load, r.connections)])
+        for r in slar_max
+        if (r.load, r.connections) in alerta_max
+        and alerta_max[(r.load, r.connections)].events_per_s
+    ]
+    if pairs:
         lines += [
             "",
             "## SLAR / Alerta (same run, same PostgreSQL, same load)",
             "",
-            "| Load | Conns | SLAR workers | SLAR events/s | Alerta events/s | ratio |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| Load | Conns | SLAR | SLAR events/s | Alerta events/s | ratio |",
+            "|---|---:|---|---:|---:|---:|",
         ]
-        for r in slar_runs:
-            if r.mode != "max":
-                continue
-            a = alerta_runs.get((r.load, r.connections))
-            if a is None or not a.events_per_s:
-                continue
+        for r, a in pairs:
             lines.append(
-                f"| {load_label(r.load)} | {r.connections} | {r.extra.get('workers', '?')} "
+                f"| {load_label(r.load)} | {r.connections} | {r.system} "
                 f"| {r.events_per_s:,.0f} | {a.events_per_s:,.0f} "
                 f"| {r.events_per_s / a.events_per_s:.1f}x |"
             )
 
-    lines += ["", "## Targets", "", "| Target | Measured | Met |", "|---|---|---|"]
-    pd_max = [r for r in slar_runs if r.mode == "max" and r.load == "pagerduty"]
+    targets = []
+    pd_max = [r for r in slar_max if r.load == "pagerduty"]
     if pd_max:
-        best = max(pd_max, key=lambda r: r.events_per_s)
-        clean = best.non2xx == 0 and best.socket_errors == 0
-        lines.append(
+        clean = [r for r in pd_max if r.non2xx == 0 and r.socket_errors == 0] or pd_max
+        best = max(clean, key=lambda r: r.events_per_s)
+        ok = best.events_per_s >= 1000 and best.non2xx == 0 and best.socket_errors == 0
+        targets.append(
             f"| >= 1,000 PagerDuty events/s sustained | {best.events_per_s:,.0f}/s "
-            f"({best.system}, c={best.connections}, {args.duration} s, "
-            f"{best.non2xx} non-2xx) | {_yes(best.events_per_s >= 1000 and clean)} |"
+            f"({best.system}, c={best.connections}, {args.duration} s, {best.non2xx} non-2xx, "
+            f"{best.socket_errors} socket errors) | {_yes(ok)} |"
         )
-    rate_runs = [r for r in slar_runs if r.mode == "rate"]
-    for r in rate_runs:
-        ok = r.p99_ms <= 50 and r.non2xx == 0 and r.socket_errors == 0
-        lines.append(
-            f"| p99 <= 50 ms at {r.target_rate:.0f} events/s | p99 {fmt_ms(r.p99_ms)} ms "
-            f"({r.system}) | {_yes(ok)} |"
+    for r in fixed:
+        if not r.system.startswith("slar") or r.target_rate is None:
+            continue
+        ok = (
+            r.p99_ms <= 50
+            and r.non2xx == 0
+            and r.socket_errors == 0
+            and r.req_per_s >= 0.95 * r.target_rate
         )
-    if alerta_runs:
-        for r in pd_max:
-            a = alerta_runs.get((r.load, r.connections))
-            if a and a.events_per_s:
-                ratio = r.events_per_s / a.events_per_s
-                lines.append(
-                    f"| >= 2x Alerta's throughput (PagerDuty events, c={r.connections}) "
-                    f"| {ratio:.1f}x ({r.system}) | {_yes(ratio >= 2)} |"
-                )
+        targets.append(
+            f"| p99 <= 50 ms at {r.target_rate:.0f} events/s | p99 {fmt_ms(r.p99_ms)} ms, "
+            f"{r.req_per_s:,.0f} 2xx/s ({r.system}) | {_yes(ok)} |"
+        )
+    for r, a in pairs:
+        ratio = r.events_per_s / a.events_per_s
+        targets.append(
+            f"| >= 2x Alerta's throughput ({load_label(r.load)}, c={r.connections}) "
+            f"| {ratio:.1f}x ({r.system}) | {_yes(ratio >= 2)} |"
+        )
+    if targets:
+        lines += ["", "## Targets", "", "| Target | Measured | Met |", "|---|---|---|", *targets]
     if counts:
         lines += ["", "## Rows stored (sanity check)", ""]
         for name, c in counts.items():

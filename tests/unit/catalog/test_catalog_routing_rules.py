@@ -16,6 +16,7 @@ from slar.domain.catalog.rules import (
     condition_from_json,
     condition_to_json,
     in_maintenance,
+    incident_urgency,
     matches,
     route,
 )
@@ -264,3 +265,14 @@ def test_in_maintenance_any_of_several_windows() -> None:
     assert not in_maintenance(windows, T0 + 1.5 * HOUR)
     assert in_maintenance(windows, T0 + 2 * HOUR)
     assert in_maintenance(iter(windows), T0 + 2.5 * HOUR)  # any iterable
+
+
+def test_incident_urgency_follows_severity_only_for_dynamic_services() -> None:
+    assert [incident_urgency("dynamic", s) for s in ("critical", "error", "warning", "info")] == [
+        "high",
+        "high",
+        "low",
+        "low",
+    ]
+    assert incident_urgency("high", "info") == "high"
+    assert incident_urgency("low", "critical") == "low"

@@ -208,7 +208,7 @@ def open_alerts_with_incident_state(
     )
     return {
         alert.fingerprint: (alert, status is not None and status != _NOT_RESOLVED)
-        for alert, status in session.execute(stmt).tuples()
+        for alert, status in session.execute(stmt)
     }
 
 

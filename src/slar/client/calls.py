@@ -1,0 +1,294 @@
+"""Every API call the clients offer, described once (path, body, result type).
+
+Both ``SlarClient`` and ``AsyncSlarClient`` execute these descriptions, so an endpoint's shape is
+written in one place.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from slar.client.core import Call, adapter
+from slar.domain.catalog.schemas import (
+    IntegrationOut,
+    MaintenanceWindowOut,
+    RoutingRuleOut,
+    ServiceOut,
+)
+from slar.domain.identity.schemas import (
+    ApiKeyCreatedOut,
+    ApiKeyOut,
+    MeOut,
+    TeamDetailOut,
+    TeamMemberOut,
+    TeamOut,
+    TokenOut,
+    UserOut,
+)
+from slar.domain.incidents.schemas import (
+    AlertOut,
+    IncidentAnalyticsOut,
+    IncidentEventOut,
+    IncidentOut,
+    IncidentPage,
+)
+
+_TOKEN = adapter(TokenOut)
+_ME = adapter(MeOut)
+_USER = adapter(UserOut)
+_USERS = adapter(list[UserOut])
+_TEAM = adapter(TeamOut)
+_TEAM_DETAIL = adapter(TeamDetailOut)
+_TEAMS = adapter(list[TeamOut])
+_MEMBER = adapter(TeamMemberOut)
+_KEY_CREATED = adapter(ApiKeyCreatedOut)
+_KEYS = adapter(list[ApiKeyOut])
+_SERVICE = adapter(ServiceOut)
+_SERVICES = adapter(list[ServiceOut])
+_INTEGRATION = adapter(IntegrationOut)
+_INTEGRATIONS = adapter(list[IntegrationOut])
+_RULES = adapter(list[RoutingRuleOut])
+_WINDOW = adapter(MaintenanceWindowOut)
+_WINDOWS = adapter(list[MaintenanceWindowOut])
+_INCIDENT = adapter(IncidentOut)
+_PAGE = adapter(IncidentPage)
+_EVENT = adapter(IncidentEventOut)
+_EVENTS = adapter(list[IncidentEventOut])
+_ALERTS = adapter(list[AlertOut])
+_ANALYTICS = adapter(IncidentAnalyticsOut)
+_JSON = adapter(dict[str, Any])
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+# --- auth -------------------------------------------------------------------------------------
+
+
+def login(email: str, password: str) -> Call[TokenOut]:
+    return Call("POST", "/auth/login", _TOKEN, json={"email": email, "password": password})
+
+
+def refresh(refresh_token: str) -> Call[TokenOut]:
+    return Call("POST", "/auth/refresh", _TOKEN, json={"refresh_token": refresh_token})
+
+
+def logout(refresh_token: str) -> Call[None]:
+    return Call("POST", "/auth/logout", None, json={"refresh_token": refresh_token})
+
+
+def me() -> Call[MeOut]:
+    return Call("GET", "/auth/me", _ME)
+
+
+# --- users, teams, API keys -----------------------------------------------------------------
+
+
+def list_users(q: str | None = None) -> Call[list[UserOut]]:
+    return Call("GET", "/users", _USERS, params={"q": q})
+
+
+def create_user(
+    email: str, name: str = "", role: str = "responder", password: str | None = None
+) -> Call[UserOut]:
+    body = _drop_none({"email": email, "name": name, "role": role, "password": password})
+    return Call("POST", "/users", _USER, json=body)
+
+
+def update_user(user_id: int, **changes: Any) -> Call[UserOut]:
+    return Call("PATCH", f"/users/{user_id}", _USER, json=changes)
+
+
+def list_teams() -> Call[list[TeamOut]]:
+    return Call("GET", "/teams", _TEAMS)
+
+
+def create_team(name: str, description: str = "") -> Call[TeamOut]:
+    return Call("POST", "/teams", _TEAM, json={"name": name, "description": description})
+
+
+def get_team(team_id: int) -> Call[TeamDetailOut]:
+    return Call("GET", f"/teams/{team_id}", _TEAM_DETAIL)
+
+
+def set_member(team_id: int, user_id: int, role: str = "member") -> Call[TeamMemberOut]:
+    return Call("PUT", f"/teams/{team_id}/members/{user_id}", _MEMBER, json={"role": role})
+
+
+def remove_member(team_id: int, user_id: int) -> Call[None]:
+    return Call("DELETE", f"/teams/{team_id}/members/{user_id}", None)
+
+
+def create_api_key(name: str, expires_at: datetime | None = None) -> Call[ApiKeyCreatedOut]:
+    return Call(
+        "POST",
+        "/api-keys",
+        _KEY_CREATED,
+        json=_drop_none({"name": name, "expires_at": _iso(expires_at)}),
+    )
+
+
+def list_api_keys() -> Call[list[ApiKeyOut]]:
+    return Call("GET", "/api-keys", _KEYS)
+
+
+def revoke_api_key(key_id: int) -> Call[None]:
+    return Call("DELETE", f"/api-keys/{key_id}", None)
+
+
+# --- catalog --------------------------------------------------------------------------------
+
+
+def list_services(team_id: int | None = None, q: str | None = None) -> Call[list[ServiceOut]]:
+    return Call("GET", "/services", _SERVICES, params={"team_id": team_id, "q": q})
+
+
+def create_service(team_id: int, name: str, **fields: Any) -> Call[ServiceOut]:
+    return Call("POST", "/services", _SERVICE, json={"team_id": team_id, "name": name, **fields})
+
+
+def get_service(service_id: int) -> Call[ServiceOut]:
+    return Call("GET", f"/services/{service_id}", _SERVICE)
+
+
+def update_service(service_id: int, **changes: Any) -> Call[ServiceOut]:
+    return Call("PATCH", f"/services/{service_id}", _SERVICE, json=changes)
+
+
+def delete_service(service_id: int) -> Call[None]:
+    return Call("DELETE", f"/services/{service_id}", None)
+
+
+def list_integrations(service_id: int) -> Call[list[IntegrationOut]]:
+    return Call("GET", f"/services/{service_id}/integrations", _INTEGRATIONS)
+
+
+def create_integration(service_id: int, name: str, kind: str) -> Call[IntegrationOut]:
+    return Call(
+        "POST",
+        f"/services/{service_id}/integrations",
+        _INTEGRATION,
+        json={"name": name, "kind": kind},
+    )
+
+
+def get_integration(integration_id: int) -> Call[IntegrationOut]:
+    return Call("GET", f"/integrations/{integration_id}", _INTEGRATION)
+
+
+def regenerate_integration_key(integration_id: int) -> Call[IntegrationOut]:
+    return Call("POST", f"/integrations/{integration_id}/regenerate-key", _INTEGRATION)
+
+
+def set_routing_rules(
+    integration_id: int, rules: list[dict[str, Any]]
+) -> Call[list[RoutingRuleOut]]:
+    return Call("PUT", f"/integrations/{integration_id}/routing-rules", _RULES, json=rules)
+
+
+def list_routing_rules(integration_id: int) -> Call[list[RoutingRuleOut]]:
+    return Call("GET", f"/integrations/{integration_id}/routing-rules", _RULES)
+
+
+def list_maintenance_windows(service_id: int) -> Call[list[MaintenanceWindowOut]]:
+    return Call("GET", f"/services/{service_id}/maintenance-windows", _WINDOWS)
+
+
+def create_maintenance_window(
+    service_id: int, starts_at: datetime, ends_at: datetime, description: str = ""
+) -> Call[MaintenanceWindowOut]:
+    body = {"starts_at": _iso(starts_at), "ends_at": _iso(ends_at), "description": description}
+    return Call("POST", f"/services/{service_id}/maintenance-windows", _WINDOW, json=body)
+
+
+def end_maintenance_window(window_id: int) -> Call[None]:
+    return Call("DELETE", f"/maintenance-windows/{window_id}", None)
+
+
+# --- incidents ------------------------------------------------------------------------------
+
+
+def list_incidents(
+    *,
+    status: list[str] | None = None,
+    service_id: int | None = None,
+    team_id: int | None = None,
+    urgency: str | None = None,
+    assignee_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Call[IncidentPage]:
+    params = {
+        "status": status,
+        "service_id": service_id,
+        "team_id": team_id,
+        "urgency": urgency,
+        "assignee_id": assignee_id,
+        "since": _iso(since),
+        "until": _iso(until),
+        "q": q,
+        "limit": limit,
+        "offset": offset,
+    }
+    return Call("GET", "/incidents", _PAGE, params=params)
+
+
+def create_incident(service_id: int, title: str, **fields: Any) -> Call[IncidentOut]:
+    body = {"service_id": service_id, "title": title, **fields}
+    return Call("POST", "/incidents", _INCIDENT, json=body)
+
+
+def get_incident(incident_id: int) -> Call[IncidentOut]:
+    return Call("GET", f"/incidents/{incident_id}", _INCIDENT)
+
+
+def incident_action(
+    incident_id: int, action: str, body: dict[str, Any] | None = None
+) -> Call[IncidentOut]:
+    """``acknowledge``, ``unacknowledge``, ``resolve``, ``reassign``, ``snooze`` or ``merge``."""
+    return Call("POST", f"/incidents/{incident_id}/{action}", _INCIDENT, json=body)
+
+
+def add_note(incident_id: int, text: str) -> Call[IncidentEventOut]:
+    return Call("POST", f"/incidents/{incident_id}/notes", _EVENT, json={"text": text})
+
+
+def timeline(incident_id: int) -> Call[list[IncidentEventOut]]:
+    return Call("GET", f"/incidents/{incident_id}/timeline", _EVENTS)
+
+
+def incident_alerts(incident_id: int) -> Call[list[AlertOut]]:
+    return Call("GET", f"/incidents/{incident_id}/alerts", _ALERTS)
+
+
+def incident_analytics(
+    since: datetime | None = None, until: datetime | None = None
+) -> Call[IncidentAnalyticsOut]:
+    return Call(
+        "GET",
+        "/analytics/incidents",
+        _ANALYTICS,
+        params={"since": _iso(since), "until": _iso(until)},
+    )
+
+
+# --- ingestion ------------------------------------------------------------------------------
+
+
+def send_event(integration_key: str, fmt: str, payload: dict[str, Any]) -> Call[dict[str, Any]]:
+    """Post an alert payload as a monitoring tool would (``alertmanager``, ``generic``, ...)."""
+    return Call("POST", f"/integrations/{integration_key}/{fmt}", _JSON, json=payload)
+
+
+def send_pagerduty_event(payload: dict[str, Any]) -> Call[dict[str, Any]]:
+    """Post a PagerDuty Events API v2 event (``routing_key`` inside ``payload``)."""
+    return Call("POST", "/v2/enqueue", _JSON, json=payload)

@@ -1,0 +1,266 @@
+"""``alerts.service.receive`` on a real database: dedup, grouping, maintenance, routing, and
+the number of statements the hot path costs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from slar.db import Database
+from slar.domain.alerts import service
+from slar.domain.alerts.service import IngestResult
+from slar.kernel.clock import FakeClock
+from slar.kernel.errors import InvalidInput, NotFound
+from tests.integration.alerts.factory import (
+    Catalog,
+    Hook,
+    am_alert,
+    am_webhook,
+    pagerduty_event,
+)
+
+
+@pytest.fixture
+def catalog(db: Database, clock: FakeClock) -> Catalog:
+    return Catalog(db, clock.now())
+
+
+def send(db: Database, clock: FakeClock, hook: Hook, body: dict[str, Any]) -> IngestResult:
+    with db.transaction() as session:
+        return service.receive(session, key=hook.key, kind=hook.kind, body=body, now=clock.now())
+
+
+@contextmanager
+def count_statements(db: Database) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def _count(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        statements.append(sql.split()[0].upper())
+
+    event.listen(db.engine, "before_cursor_execute", _count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", _count)
+
+
+def test_pagerduty_repeat_costs_few_statements(
+    db: Database, clock: FakeClock, catalog: Catalog
+) -> None:
+    hook = catalog.hook("pagerduty")
+    send(db, clock, hook, pagerduty_event(hook.key))
+    clock.advance(timedelta(minutes=5))  # past the integration's last-seen throttle too
+    send(db, clock, hook, pagerduty_event(hook.key))
+    with count_statements(db) as statements:
+        send(db, clock, hook, pagerduty_event(hook.key))
+    work = [s for s in statements if s not in ("BEGIN", "COMMIT", "ROLLBACK")]
+    # integration + rules, maintenance, UPDATE incident, UPDATE alert, INSERT timeline
+    assert len(work) <= 6, statements
+    assert work.count("UPDATE") == 2 and work.count("INSERT") == 1, statements
+    assert catalog.incidents()[0].alert_count == 3
+
+
+def test_new_pagerduty_incident_costs_few_statements(
+    db: Database, clock: FakeClock, catalog: Catalog
+) -> None:
+    hook = catalog.hook("pagerduty")
+    with count_statements(db) as statements:
+        send(db, clock, hook, pagerduty_event(hook.key))
+    work = [s for s in statements if s not in ("BEGIN", "COMMIT", "ROLLBACK")]
+    # + service, INSERT incident, INSERT alert, last-seen UPDATE of the integration
+    assert len(work) <= 10, statements
+
+
+def test_trigger_repeat_ack_resolve_and_retrigger(
+    db: Database, clock: FakeClock, catalog: Catalog
+) -> None:
+    hook = catalog.hook("pagerduty", urgency="dynamic")
+    first = send(db, clock, hook, pagerduty_event(hook.key, severity="warning"))
+    assert len(first.opened) == 1
+    incident_id = first.opened[0]
+    assert catalog.incident(incident_id).urgency == "low"  # dynamic + warning
+
+    clock.advance(timedelta(minutes=1))
+    again = send(db, clock, hook, pagerduty_event(hook.key, severity="critical"))
+    assert again.opened == () and again.incidents == (incident_id,)
+    incident = catalog.incident(incident_id)
+    assert (incident.alert_count, incident.severity) == (2, "critical")
+    [alert] = catalog.alerts()
+    assert alert.occurrences == 2 and alert.incident_id == incident_id
+    assert alert.payload["payload"]["severity"] == "critical"  # the latest raw payload
+    assert "routing_key" not in alert.payload
+
+    send(db, clock, hook, pagerduty_event(hook.key, "acknowledge"))
+    assert catalog.incident(incident_id).status == "acknowledged"
+    send(db, clock, hook, pagerduty_event(hook.key, "acknowledge"))  # no-op, no error
+    resolved = send(db, clock, hook, pagerduty_event(hook.key, "resolve"))
+    assert resolved.resolved == (incident_id,)
+    assert catalog.incident(incident_id).status == "resolved"
+    assert [a.status for a in catalog.alerts()] == ["resolved"]
+    assert catalog.timeline(incident_id) == [
+        "triggered",
+        "alert_repeated",
+        "acknowledged",
+        "resolved",
+    ]
+    # Resolve/ack of a resolved key: accepted, nothing changes.
+    assert send(db, clock, hook, pagerduty_event(hook.key, "resolve")).resolved == ()
+
+    reopened = send(db, clock, hook, pagerduty_event(hook.key))
+    assert len(reopened.opened) == 1 and reopened.opened[0] != incident_id
+    assert len(catalog.alerts()) == 2
+
+
+def test_unknown_key_and_wrong_endpoint_are_refused(
+    db: Database, clock: FakeClock, catalog: Catalog
+) -> None:
+    hook = catalog.hook("datadog")
+    with pytest.raises(NotFound):
+        send(db, clock, Hook(0, 0, "x" * 32, "datadog", "nope"), {"event_title": "t"})
+    with pytest.raises(InvalidInput) as wrong:
+        send(db, clock, Hook(0, 0, hook.key, "generic", "x"), {"title": "t"})
+    assert wrong.value.code == "ingest.wrong_endpoint"
+    assert "/integrations/{key}/datadog" in wrong.value.message
+    with pytest.raises(InvalidInput) as invalid:
+        send(db, clock, hook, {"alert_transition": "Triggered"})
+    assert invalid.value.code == "ingest.invalid_payload"
+    assert invalid.value.details["errors"]
+
+
+def test_alertmanager_group_lifecycle(db: Database, clock: FakeClock, catalog: Catalog) -> None:
+    hook = catalog.hook("alertmanager")
+    a, b = am_alert("aaaa000000000001"), am_alert("bbbb000000000002")
+    result = send(db, clock, hook, am_webhook(a, b))
+    [incident_id] = result.opened
+    assert catalog.incident(incident_id).alert_count == 2
+
+    clock.advance(timedelta(minutes=5))
+    resent = send(db, clock, hook, am_webhook(a, b))  # group_interval re-send
+    assert resent.opened == () and resent.resolved == ()
+    assert catalog.incident(incident_id).alert_count == 2
+    assert catalog.timeline(incident_id) == ["triggered"]
+    assert {x.last_seen_at for x in catalog.alerts()} == {clock.now()}
+    assert {x.occurrences for x in catalog.alerts()} == {1}
+
+    a_resolved = am_alert("aaaa000000000001", status="resolved")
+    send(db, clock, hook, am_webhook(a_resolved, b))
+    assert catalog.incident(incident_id).status == "triggered"
+
+    # a fires again while b still fires: a new alert in the same incident
+    send(db, clock, hook, am_webhook(a, b))
+    assert catalog.incident(incident_id).alert_count == 3
+    assert catalog.timeline(incident_id) == ["triggered", "alert_added"]
+
+    both_resolved = [
+        am_alert("aaaa000000000001", status="resolved"),
+        am_alert("bbbb000000000002", status="resolved"),
+    ]
+    final = send(db, clock, hook, am_webhook(*both_resolved))
+    assert final.resolved == (incident_id,)
+    assert catalog.incident(incident_id).status == "resolved"
+    assert catalog.timeline(incident_id)[-1] == "resolved"
+    # A late duplicate of the resolve changes nothing.
+    assert send(db, clock, hook, am_webhook(*both_resolved)).resolved == ()
+
+    refire = send(db, clock, hook, am_webhook(a))
+    assert len(refire.opened) == 1 and refire.opened[0] != incident_id
+
+
+def test_resolve_only_batch_for_unknown_group_creates_nothing(
+    db: Database, clock: FakeClock, catalog: Catalog
+) -> None:
+    hook = catalog.hook("alertmanager")
+    result = send(db, clock, hook, am_webhook(am_alert("cccc000000000003", status="resolved")))
+    assert result.alerts == 0 and result.incidents == ()
+    assert catalog.incidents() == [] and catalog.alerts() == []
+
+
+def test_maintenance_stores_suppressed_alerts_and_pages_after(
+    db: Database, clock: FakeClock, catalog: Catalog
+) -> None:
+    hook = catalog.hook("pagerduty")
+    catalog.maintenance(hook.service_id, start=clock.now() - timedelta(minutes=1), hours=1)
+    result = send(db, clock, hook, pagerduty_event(hook.key))
+    assert (result.suppressed, result.opened) == (1, ())
+    send(db, clock, hook, pagerduty_event(hook.key))
+    [alert] = catalog.alerts()
+    assert alert.suppressed and alert.incident_id is None and alert.occurrences == 2
+    assert "maintenance" in alert.suppressed_reason
+    assert catalog.incidents() == []
+
+    clock.advance(timedelta(hours=1))  # the window is over; the problem persists
+    after = send(db, clock, hook, pagerduty_event(hook.key))
+    [incident_id] = after.opened
+    [alert] = catalog.alerts()
+    assert not alert.suppressed and alert.incident_id == incident_id
+
+
+def test_maintenance_suppresses_new_alertmanager_alerts(
+    db: Database, clock: FakeClock, catalog: Catalog
+) -> None:
+    hook = catalog.hook("alertmanager")
+    catalog.maintenance(hook.service_id, start=clock.now(), hours=1)
+    send(db, clock, hook, am_webhook(am_alert("dddd000000000004")))
+    assert catalog.incidents() == []
+    [alert] = catalog.alerts()
+    assert alert.suppressed and alert.incident_id is None
+    send(db, clock, hook, am_webhook(am_alert("dddd000000000004", status="resolved")))
+    assert catalog.alerts()[0].status == "resolved"
+
+
+def test_routing_rule_sends_alert_to_another_service(
+    db: Database, clock: FakeClock, catalog: Catalog
+) -> None:
+    hook = catalog.hook("alertmanager")
+    database_team = catalog.service("databases", urgency="low")
+    catalog.rule(
+        hook,
+        to_service=database_team,
+        conditions=[{"field": "labels.team", "op": "equals", "value": "db"}],
+    )
+    send(db, clock, hook, am_webhook(am_alert("eeee000000000005", team="db")))
+    send(db, clock, hook, am_webhook(am_alert("ffff000000000006"), group_key="other"))
+    [routed] = catalog.incidents(database_team)
+    assert routed.urgency == "low" and routed.integration_id == hook.integration_id
+    assert len(catalog.incidents(hook.service_id)) == 1
+    assert {a.service_id for a in catalog.alerts()} == {database_team, hook.service_id}
+
+
+def test_single_event_formats(db: Database, clock: FakeClock, catalog: Catalog) -> None:
+    datadog = catalog.hook("datadog")
+    triggered = {
+        "alert_cycle_key": "cycle-1",
+        "alert_transition": "Triggered",
+        "event_title": "[Triggered] CPU high on web-1",
+        "alert_priority": "P1",
+    }
+    [incident_id] = send(db, clock, datadog, triggered).opened
+    assert catalog.incident(incident_id).severity == "critical"
+    recovered = {**triggered, "alert_transition": "Recovered"}
+    assert send(db, clock, datadog, recovered).resolved == (incident_id,)
+
+    generic = catalog.hook("generic")
+    body = {"title": "Backup failed", "severity": "error", "labels": {"host": "db-1"}}
+    [generic_incident] = send(db, clock, generic, body).opened
+    send(db, clock, generic, body)
+    assert catalog.incident(generic_incident).alert_count == 2
+    assert catalog.incident(generic_incident).labels == {"host": "db-1"}
+    send(db, clock, generic, {**body, "status": "resolved"})
+    assert catalog.incident(generic_incident).status == "resolved"
+
+
+def test_integration_last_seen_is_recorded(
+    db: Database, clock: FakeClock, catalog: Catalog
+) -> None:
+    from slar.domain.catalog.models import Integration
+
+    hook = catalog.hook("generic")
+    send(db, clock, hook, {"title": "x"})
+    with db.read() as session:
+        integration = session.get(Integration, hook.integration_id)
+        assert integration is not None and integration.last_seen_at == clock.now()
