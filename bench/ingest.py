@@ -879,7 +879,7 @@ def summarize_profile(raw: Path, top: int = 25) -> str:
         for frame in set(frames):
             inclusive[frame] += count
         leaf = frames[-1]
-        where = leaf[leaf.find("(") + 1 : leaf.rfind(")")] if "(" in leaf else leaf
+        where = leaf[leaf.rfind("(") + 1 : leaf.rfind(")")] if "(" in leaf else leaf
         packages[_package_of(where)] += count
     if not total:
         return "(no samples)"
@@ -893,7 +893,7 @@ def summarize_profile(raw: Path, top: int = 25) -> str:
     interesting = [
         (name, n)
         for name, n in inclusive.most_common(400)
-        if "/slar/" in name or "site-packages/sqlalchemy/orm/session" in name
+        if "(slar/" in name
     ][:top]
     lines += ["", "Inclusive time, SLAR's own frames:", "", "| function | incl. |", "|---|---:|"]
     lines += [f"| `{name[:110]}` | {100 * n / total:.1f} % |" for name, n in interesting]
@@ -901,14 +901,15 @@ def summarize_profile(raw: Path, top: int = 25) -> str:
 
 
 def _package_of(where: str) -> str:
+    """py-spy names files by package-relative path: ``sqlalchemy/orm/session.py:12``."""
     path = where.split(":")[0]
-    if "site-packages/" in path:
-        return path.split("site-packages/")[1].split("/")[0]
-    if "/slar/" in path:
-        return "slar"
-    if "/lib/python3" in path:
-        return "stdlib:" + path.rsplit("/", 1)[-1]
-    return path or "?"
+    if "/" not in path:
+        return "stdlib"
+    top = path.split("/")[0]
+    return "stdlib" if top in _STDLIB_DIRS else top
+
+
+_STDLIB_DIRS = {"asyncio", "concurrent", "json", "email", "http", "multiprocessing", "logging"}
 
 
 def profile_slar(server: Server, target: SlarTarget, duration: float, out_dir: Path) -> str:
@@ -924,9 +925,10 @@ def profile_slar(server: Server, target: SlarTarget, duration: float, out_dir: P
         "--pid",
         str(server.proc.pid),
         "--subprocesses",
-        "--nonblocking",
+        "--gil",  # CPU in Python: samples of threads holding the GIL only
+        "--function",
         "--rate",
-        "200",
+        "100",
         "--format",
         "raw",
         "--duration",

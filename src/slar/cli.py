@@ -141,12 +141,18 @@ def demo() -> None:
     from slar import bootstrap
     from slar.demo import load_demo
     from slar.kernel.clock import SystemClock
+    from slar.kernel.errors import SlarError
+    from slar.observability.logs import configure_logging
 
     settings = _settings()
+    configure_logging("WARNING", settings.log.format)
     bootstrap.migrate(settings)
     db = bootstrap.build_database(settings)
     try:
         summary = load_demo(db, SystemClock())
+    except SlarError as exc:
+        click.echo(f"slar: {exc.message}", err=True)
+        sys.exit(1)
     finally:
         db.dispose()
     click.echo(summary)

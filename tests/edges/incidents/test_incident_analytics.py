@@ -12,8 +12,12 @@ def _by(items: list[dict[str, Any]], key: str) -> dict[Any, dict[str, Any]]:
 
 
 def test_counts_mtta_and_mttr_per_service_and_team(world: World) -> None:
-    alice = world.as_(world.alice)
-    bob = world.as_(world.bob)
+    def alice(path: str, body: dict[str, Any] | None = None) -> None:
+        assert world.as_(world.alice).post(path, json=body).status_code == 200, path
+
+    def bob(path: str) -> None:
+        assert world.as_(world.bob).post(path).status_code == 200, path
+
     service_c = world.add_service("ledger", world.team_a)
 
     # 09:00 a1 and a2 on payments-api, b1 on search-api.
@@ -21,20 +25,20 @@ def test_counts_mtta_and_mttr_per_service_and_team(world: World) -> None:
     a2 = world.open(title="a2")["id"]
     b1 = world.open(world.bob, service_id=world.service_b, title="b1")["id"]
     world.api.advance(minutes=2)  # 09:02
-    alice.post(f"/incidents/{a1}/acknowledge")  # MTTA 120 s
+    alice(f"/incidents/{a1}/acknowledge")  # MTTA 120 s
     world.api.advance(minutes=4)  # 09:06
-    alice.post(f"/incidents/{a2}/acknowledge")  # MTTA 360 s
-    bob.post(f"/incidents/{b1}/acknowledge")  # MTTA 360 s
+    alice(f"/incidents/{a2}/acknowledge")  # MTTA 360 s
+    bob(f"/incidents/{b1}/acknowledge")  # MTTA 360 s
     world.api.advance(minutes=4)  # 09:10
-    alice.post(f"/incidents/{a1}/resolve")  # MTTR 600 s
+    alice(f"/incidents/{a1}/resolve")  # MTTR 600 s
     world.api.advance(minutes=20)  # 09:30
-    bob.post(f"/incidents/{b1}/resolve")  # MTTR 1800 s
+    bob(f"/incidents/{b1}/resolve")  # MTTR 1800 s
     c1 = world.open(title="c1", service_id=service_c)["id"]  # created 09:30, never acked
     world.api.advance(minutes=30)  # 10:00
-    alice.post(f"/incidents/{c1}/resolve")  # MTTR 1800 s, no ack
+    alice(f"/incidents/{c1}/resolve")  # MTTR 1800 s, no ack
     # A merged-away duplicate does not count.
     dup = world.open(title="dup")["id"]
-    alice.post(f"/incidents/{dup}/merge", json={"into_id": a2})
+    alice(f"/incidents/{dup}/merge", {"into_id": a2})
     world.api.advance(minutes=1)
 
     response = world.as_(world.olive).get("/analytics/incidents")

@@ -141,12 +141,13 @@ def shaped(names: list[str], value: st.SearchStrategy[Any]) -> st.SearchStrategy
     return st.dictionaries(keys, value, max_size=len(names) + 2)
 
 
-labels = st.dictionaries(st.text(max_size=8), json_values, max_size=4) | json_values
+flat = st.dictionaries(st.text(max_size=8), scalars, max_size=4)
+labels = flat | scalars | st.lists(scalars, max_size=2)
 alert = shaped(FIELDS["alert"], labels)
-links = st.lists(shaped(FIELDS["link"], json_values) | json_values, max_size=3) | json_values
+links = st.lists(shaped(FIELDS["link"], scalars) | scalars, max_size=3) | json_values
 alertmanager_bodies = shaped(
     FIELDS["alertmanager"] + FIELDS["grafana"] + ["alerts"],
-    st.lists(alert, max_size=4) | labels,
+    st.lists(alert, max_size=3) | labels,
 )
 pagerduty_bodies = shaped(
     [*FIELDS["pagerduty"], "payload"],
@@ -197,7 +198,7 @@ def check_outcome(parser: Parser, body: object) -> None:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_shaped_bodies_only_parse_or_raise_payload_invalid(kind: str, data: st.DataObject) -> None:
     check_outcome(PARSERS[kind], data.draw(BODIES[kind]))
@@ -325,10 +326,10 @@ def test_non_json_python_objects_never_escape_as_other_errors(kind: str, odd: ob
             parse(kind, body_)
         except PayloadInvalid:
             pass
-    try:
-        parse(kind, odd)
-    except PayloadInvalid as invalid:
-        assert invalid.errors == ["body must be a JSON object"]
+    if not isinstance(odd, dict):
+        with pytest.raises(PayloadInvalid) as caught:
+            parse(kind, odd)
+        assert caught.value.errors == ["body must be a JSON object"]
 
 
 def test_dispatch_and_unknown_kind() -> None:

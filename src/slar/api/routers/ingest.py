@@ -135,25 +135,24 @@ async def _handle(request: Request, kind: str, *, key: str | None) -> Response:
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:
+    drain_budget = limit * DRAIN_LIMIT_FACTOR
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        if int(declared) <= limit * DRAIN_LIMIT_FACTOR:
-            await _drain(request, limit * DRAIN_LIMIT_FACTOR)
+        if int(declared) <= drain_budget:
+            async for _chunk in request.stream():
+                pass
         raise _too_large(limit)
     received = bytearray()
+    size = 0
     async for chunk in request.stream():
-        received += chunk
-        if len(received) > limit:
-            await _drain(request, limit * DRAIN_LIMIT_FACTOR - len(received))
-            raise _too_large(limit)
+        size += len(chunk)
+        if size <= limit:
+            received += chunk
+        elif size > drain_budget:
+            break  # stop reading: the connection will be closed after the 413
+    if size > limit:
+        raise _too_large(limit)
     return bytes(received)
-
-
-async def _drain(request: Request, budget: int) -> None:
-    async for chunk in request.stream():
-        budget -= len(chunk)
-        if budget < 0:
-            return
 
 
 def _too_large(limit: int) -> _Refused:

@@ -101,6 +101,12 @@ def list_users(session: Session, *, query: str | None, limit: int, offset: int) 
     return list(session.scalars(stmt))
 
 
+def active_admins(session: Session) -> list[User]:
+    """Active admins, oldest first."""
+    stmt = select(User).where(User.role == "admin", User.is_active).order_by(User.id)
+    return list(session.scalars(stmt))
+
+
 def lock_active_admin_ids(session: Session) -> list[int]:
     """Ids of the active admins, row-locked on PostgreSQL so that two concurrent demotions
     cannot both see "another admin remains"."""
