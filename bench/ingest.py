@@ -314,6 +314,28 @@ def cpu_use(before: CpuSample, after: CpuSample, *, loadgen_is_child: bool) -> C
     )
 
 
+def machine_busy(window: float = 2.0) -> float:
+    """Busy percent of the whole machine over ``window`` seconds (200 % = 2 cores)."""
+    busy0, total0 = _machine_ticks()
+    time.sleep(window)
+    busy1, total1 = _machine_ticks()
+    return 100 * (os.cpu_count() or 1) * (busy1 - busy0) / max(total1 - total0, 1)
+
+
+def settle(args: argparse.Namespace) -> None:
+    """Pause between runs, then wait (bounded) for other users' load to drop."""
+    time.sleep(args.pause)
+    if args.quiet_wait <= 0:
+        return
+    deadline = time.monotonic() + args.quiet_wait
+    busy = machine_busy()
+    while busy > args.quiet_threshold and time.monotonic() < deadline:
+        log(f"  machine busy {busy:.0f} % (other users); waiting for < {args.quiet_threshold} %")
+        time.sleep(3)
+        busy = machine_busy()
+    args.busy_before.append(busy)
+
+
 # --------------------------------------------------------------------------------------------
 # Closed loop: wrk
 
@@ -890,11 +912,7 @@ def summarize_profile(raw: Path, top: int = 25) -> str:
     lines += [
         f"| `{name[:110]}` | {100 * n / total:.1f} % |" for name, n in self_time.most_common(top)
     ]
-    interesting = [
-        (name, n)
-        for name, n in inclusive.most_common(400)
-        if "(slar/" in name
-    ][:top]
+    interesting = [(name, n) for name, n in inclusive.most_common(400) if "(slar/" in name][:top]
     lines += ["", "Inclusive time, SLAR's own frames:", "", "| function | incl. |", "|---|---:|"]
     lines += [f"| `{name[:110]}` | {100 * n / total:.1f} % |" for name, n in interesting]
     return "\n".join(lines)
@@ -1122,6 +1140,12 @@ def build_report(
         lines += ["", "## Rows stored (sanity check)", ""]
         for name, c in counts.items():
             lines.append(f"- {name}: " + ", ".join(f"{k} {v:,}" for k, v in c.items()))
+    if args.busy_before:
+        notes = [
+            *notes,
+            "Machine busy just before the runs (other users' load; 200 % = both cores): "
+            + ", ".join(f"{b:.0f} %" for b in args.busy_before),
+        ]
     if notes:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     if profile:
@@ -1178,6 +1202,7 @@ def bench_slar(
             ("pagerduty", pd_url, "pagerduty.lua", pd_args(f"c{c}")),
             ("alertmanager", am_url, "alertmanager.lua", [f"{run}c{c}"]),
         ):
+            settle(args)
             r = run_wrk(
                 system,
                 load,
@@ -1190,7 +1215,7 @@ def bench_slar(
             )
             r.extra["workers"] = workers
             results.append(r)
-            time.sleep(args.pause)
+    settle(args)
     bodies = [
         json.dumps(pagerduty_event(target.pagerduty_key, f"{run}r", n)).encode()
         for n in event_indices(int(args.rate * args.duration), args.repeat, seed=workers)
@@ -1247,6 +1272,7 @@ def bench_alerta(args: argparse.Namespace, results: list[Result], logs: Path) ->
                 ),
                 ("alertmanager", am_url, "alertmanager.lua", [f"{run}c{c}"]),
             ):
+                settle(args)
                 results.append(
                     run_wrk(
                         "alerta",
@@ -1259,8 +1285,8 @@ def bench_alerta(args: argparse.Namespace, results: list[Result], logs: Path) ->
                         app_root=server.proc.pid,
                     )
                 )
-                time.sleep(args.pause)
         if not args.skip_alerta_rate:
+            settle(args)
             bodies = [
                 json.dumps(alerta_event(f"{run}r", n)).encode()
                 for n in event_indices(int(args.rate * args.duration), args.repeat, seed=1)
@@ -1296,6 +1322,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="skip the fixed-rate run against Alerta (it cannot sustain 200/s)",
     )
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=60.0,
+        help="before each run, wait up to this many seconds for the machine to be idle",
+    )
+    parser.add_argument(
+        "--quiet-threshold",
+        type=float,
+        default=30.0,
+        help="machine busy percent (200 = 2 cores) below which a run may start",
+    )
     parser.add_argument("--profile", action="store_true", help="add a py-spy profile of SLAR")
     parser.add_argument("--keep-db", action="store_true", help="keep the benchmark databases")
     parser.add_argument(
@@ -1304,6 +1342,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.worker_counts = [int(x) for x in str(args.workers).split(",") if x.strip()]
     args.connections = [int(x) for x in str(args.connections).split(",") if x.strip()]
+    args.busy_before = []
     return args
 
 
@@ -1364,7 +1403,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 try:
                     server, target = bench_slar(args, workers, results, logs)
                     if args.profile and i == len(args.worker_counts) - 1:
-                        time.sleep(args.pause)
+                        settle(args)
                         profile = profile_slar(server, target, args.duration, logs)
                 finally:
                     if server is not None:
@@ -1377,7 +1416,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{am:,} Alertmanager alerts (plus warm-up, fixed-rate and smoke events)."
             )
         if not args.skip_alerta:
-            time.sleep(args.pause)
+            settle(args)
             bench_alerta(args, results, logs)
             counts["Alerta"] = alerta_counts()
     except BenchError as exc:

@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from slar.db import is_unavailable
@@ -89,10 +89,27 @@ def install_error_handlers(app: FastAPI) -> None:
             error_body("conflict", "the change conflicts with existing data"), status_code=409
         )
 
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def _data(_request: Request, exc: Exception) -> JSONResponse:
+        # A value the database cannot hold (an id beyond its integer range, text too long for
+        # a column): the request is wrong, not the server. PostgreSQL raises DataError, the
+        # SQLite driver OverflowError; this is the one place that keeps both answering 4xx.
+        log.info("value out of range: %s", exc)
+        return JSONResponse(
+            error_body("request.out_of_range", "a value in the request is out of range"),
+            status_code=422,
+        )
+
     @app.exception_handler(SQLAlchemyError)
     async def _database(_request: Request, exc: SQLAlchemyError) -> JSONResponse:
         if is_unavailable(exc):
             log.warning("database unavailable: %s", exc.__class__.__name__)
             return unavailable_response()
         log.exception("database error", exc_info=exc)
+        return JSONResponse(error_body("internal", "internal error"), status_code=500)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
         return JSONResponse(error_body("internal", "internal error"), status_code=500)

@@ -12,12 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.support.harness import Account, ApiHarness
 
 from slar.domain.alerts.models import Alert
 from slar.domain.catalog.models import Integration, Service
 from slar.domain.incidents.models import Incident
 from slar.kernel import ids
-from tests.support.harness import Account, ApiHarness
 
 
 @dataclass

@@ -102,7 +102,9 @@ def test_acknowledge_unacknowledge_and_their_conflicts(world: World) -> None:
     assert body["acknowledged_by_id"] == world.alice.id
     assert body["acknowledged_at"] == body["updated_at"] != incident["created_at"]
 
-    error = _error(client.post(f"/incidents/{iid}/acknowledge"), 409, "incident.already_acknowledged")
+    error = _error(
+        client.post(f"/incidents/{iid}/acknowledge"), 409, "incident.already_acknowledged"
+    )
     assert str(iid) in error["message"]
 
     unacked = client.post(f"/incidents/{iid}/unacknowledge")
@@ -213,7 +215,9 @@ def test_notes_are_allowed_on_resolved_incidents(world: World) -> None:
     assert client.post(f"/incidents/{iid}/notes", json={"text": ""}).status_code == 422
     assert client.post(f"/incidents/{iid}/notes", json={"text": "x" * 10_001}).status_code == 422
     assert client.post(f"/incidents/{iid}/notes", json={"text": "x" * 10_000}).status_code == 201
-    _error(client.post(f"/incidents/{iid}/notes", json={"text": "   "}), 400, "incident.invalid_note")
+    _error(
+        client.post(f"/incidents/{iid}/notes", json={"text": "   "}), 400, "incident.invalid_note"
+    )
     timeline = client.get(f"/incidents/{iid}/timeline").json()
     assert [e["kind"] for e in timeline] == ["triggered", "note", "resolved", "note", "note"]
     assert [e["id"] for e in timeline] == sorted(e["id"] for e in timeline)

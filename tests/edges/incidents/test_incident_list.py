@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from slar.domain.incidents.models import Incident
 from tests.edges.incidents.conftest import World
+
+from slar.domain.incidents.models import Incident
 
 
 def _ids(world: World, **params: Any) -> list[int]:

@@ -98,10 +98,8 @@ def test_stringify_scalars_and_containers() -> None:
 
 
 def test_compact_json_matches_json_dumps_when_short() -> None:
-    value = {"a": [1, 2.5, None, True, {"b": "c\n\"q\""}], "d": {}}
-    assert compact_json(value, 1000) == json.dumps(
-        value, separators=(",", ":"), ensure_ascii=False
-    )
+    value = {"a": [1, 2.5, None, True, {"b": 'c\n"q"'}], "d": {}}
+    assert compact_json(value, 1000) == json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def test_compact_json_is_bounded_on_deep_and_huge_values() -> None:

@@ -166,9 +166,7 @@ def _store(state: ApiState, kind: str, key: str | None, raw: bytes) -> Response:
         key = _routing_key(body)
     try:
         with state.db.transaction() as session:
-            result = service.receive(
-                session, key=key, kind=kind, body=body, now=state.clock.now()
-            )
+            result = service.receive(session, key=key, kind=kind, body=body, now=state.clock.now())
         # Committed: only now may the sender hear "accepted".
     except SlarError as error:
         raise _refusal(error, kind) from None
@@ -199,9 +197,7 @@ def _decode(raw: bytes) -> object:
     except RecursionError:
         raise _Refused(400, "ingest.invalid_json", "the JSON body is nested too deeply") from None
     except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
-        raise _Refused(
-            400, "ingest.invalid_json", f"the body is not valid JSON: {error}"
-        ) from None
+        raise _Refused(400, "ingest.invalid_json", f"the body is not valid JSON: {error}") from None
 
 
 def _routing_key(body: object) -> str:

@@ -443,7 +443,9 @@ def _refresh_row(row: tuple[Alert, bool], fields: dict[str, Any], now: datetime)
     alert.last_seen_at = now
 
 
-def _count_added(ctx: _Context, incident: Incident, added: list[AlertEvent], *, opened: bool) -> None:
+def _count_added(
+    ctx: _Context, incident: Incident, added: list[AlertEvent], *, opened: bool
+) -> None:
     ctx.tally.touched(incident.id)
     if opened:
         if incident.alert_count != len(added):
