@@ -45,7 +45,7 @@ import traceback
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -737,9 +737,12 @@ def start_slar(workers: int, log_path: Path) -> Server:
         log_path,
     )
     server = Server(f"slar serve ({workers} workers)", proc, port, log_path)
-    wait_http(server, "/health", timeout=90)
-    # Every worker must be up: each builds its own state on start.
-    time.sleep(1.0)
+    try:
+        wait_http(server, "/health", timeout=90)
+        time.sleep(1.0)  # every worker must be up: each builds its own state on start
+    except BaseException:
+        stop_process(proc, server.name)
+        raise
     return server
 
 
@@ -866,8 +869,12 @@ def start_alerta(log_path: Path) -> Server:
         raise BenchError(f"Alerta could not create its schema: {init.stderr[-1000:]}")
     proc = start_process("alerta (gunicorn, 2 sync workers)", argv, env, log_path)
     server = Server("alerta", proc, port, log_path)
-    wait_http(server, "/management/healthcheck", timeout=60)
-    time.sleep(1.0)
+    try:
+        wait_http(server, "/management/healthcheck", timeout=60)
+        time.sleep(1.0)
+    except BaseException:
+        stop_process(proc, server.name)
+        raise
     return server
 
 
@@ -1167,137 +1174,116 @@ def alerta_version() -> str:
 # Main
 
 
-def bench_slar(
-    args: argparse.Namespace, workers: int, results: list[Result], logs: Path
-) -> tuple[Server, SlarTarget]:
+@dataclass
+class System:
+    """One server under test and how each load reaches it."""
+
+    name: str
+    server: Server
+    pd_url: str
+    pd_args: Callable[[str], list[str]]  # run tag -> bench/wrk/pagerduty.lua arguments
+    am_url: str
+    rate_path: str
+    rate_body: Callable[[str, int], bytes]  # (run tag, event index) -> body
+    workers: int | None = None
+
+
+def slar_system(workers: int, target: SlarTarget, logs: Path, repeat: float) -> System:
     server = start_slar(workers, logs / f"slar-w{workers}.log")
-    target = seed_target(args)
-    smoke_slar(server, target)
-    system = f"slar w={workers}"
-    pd_url = server.base + "/api/v2/enqueue"
-    am_url = f"{server.base}/api/integrations/{target.alertmanager_key}/alertmanager"
-    run = secrets.token_hex(3)
-
-    def pd_args(tag: str) -> list[str]:
-        return ["pagerduty", target.pagerduty_key, str(args.repeat), f"{run}{tag}"]
-
-    log(f"{system}: warm-up {args.warmup} s per load")
-    for url, script, sargs in (
-        (pd_url, "pagerduty.lua", pd_args("w")),
-        (am_url, "alertmanager.lua", [f"{run}w"]),
-    ):
-        run_wrk(
-            system,
-            "warmup",
-            url,
-            script,
-            sargs,
-            connections=16,
-            duration=args.warmup,
-            app_root=server.proc.pid,
-            record=False,
-        )
-    for c in args.connections:
-        for load, url, script, sargs in (
-            ("pagerduty", pd_url, "pagerduty.lua", pd_args(f"c{c}")),
-            ("alertmanager", am_url, "alertmanager.lua", [f"{run}c{c}"]),
-        ):
-            settle(args)
-            r = run_wrk(
-                system,
-                load,
-                url,
-                script,
-                sargs,
-                connections=c,
-                duration=args.duration,
-                app_root=server.proc.pid,
-            )
-            r.extra["workers"] = workers
-            results.append(r)
-    settle(args)
-    bodies = [
-        json.dumps(pagerduty_event(target.pagerduty_key, f"{run}r", n)).encode()
-        for n in event_indices(int(args.rate * args.duration), args.repeat, seed=workers)
-    ]
-    r = run_fixed_rate(
-        system, server.port, "/api/v2/enqueue", bodies, args.rate, app_root=server.proc.pid
+    try:
+        smoke_slar(server, target)
+    except BaseException:
+        stop_process(server.proc, server.name)
+        raise
+    return System(
+        name=f"slar w={workers}",
+        server=server,
+        pd_url=server.base + "/api/v2/enqueue",
+        pd_args=lambda tag: ["pagerduty", target.pagerduty_key, str(repeat), tag],
+        am_url=f"{server.base}/api/integrations/{target.alertmanager_key}/alertmanager",
+        rate_path="/api/v2/enqueue",
+        rate_body=lambda tag, n: json.dumps(pagerduty_event(target.pagerduty_key, tag, n)).encode(),
+        workers=workers,
     )
-    r.extra["workers"] = workers
-    results.append(r)
-    return server, target
 
 
-_seeded: dict[str, SlarTarget] = {}
-
-
-def seed_target(args: argparse.Namespace) -> SlarTarget:
-    if "target" not in _seeded:
-        _seeded["target"] = seed_slar()
-    return _seeded["target"]
-
-
-def bench_alerta(args: argparse.Namespace, results: list[Result], logs: Path) -> None:
-    recreate_database(ALERTA_DB)
+def alerta_system(logs: Path, repeat: float) -> System:
     server = start_alerta(logs / "alerta.log")
     try:
         status, body = post_json(server.base + "/alert", alerta_event("smoke", 1))
         if status != 201:
             raise BenchError(f"Alerta POST /alert answered {status}: {body[:300]}")
-        run = secrets.token_hex(3)
-        pd_url, am_url = server.base + "/alert", server.base + "/webhooks/prometheus"
-        log(f"alerta: warm-up {args.warmup} s per load")
-        for url, script, sargs in (
-            (pd_url, "pagerduty.lua", ["alerta", "-", str(args.repeat), f"{run}w"]),
-            (am_url, "alertmanager.lua", [f"{run}w"]),
-        ):
+    except BaseException:
+        stop_process(server.proc, server.name)
+        raise
+    return System(
+        name="alerta",
+        server=server,
+        pd_url=server.base + "/alert",
+        pd_args=lambda tag: ["alerta", "-", str(repeat), tag],
+        am_url=server.base + "/webhooks/prometheus",
+        rate_path="/alert",
+        rate_body=lambda tag, n: json.dumps(alerta_event(tag, n)).encode(),
+    )
+
+
+def run_load(system: System, load: str, tag: str, connections: int, duration: float) -> Result:
+    if load == "pagerduty":
+        url, script, script_args = system.pd_url, "pagerduty.lua", system.pd_args(tag)
+    else:
+        url, script, script_args = system.am_url, "alertmanager.lua", [tag]
+    return run_wrk(
+        system.name,
+        load,
+        url,
+        script,
+        script_args,
+        connections=connections,
+        duration=duration,
+        app_root=system.server.proc.pid,
+    )
+
+
+def measure(args: argparse.Namespace, systems: list[System], results: list[Result]) -> None:
+    """Each load against every system back to back, so that they see the same background."""
+    run = secrets.token_hex(3)
+    for system in systems:
+        log(f"{system.name}: warm-up {args.warmup} s per load")
+        for load in ("pagerduty", "alertmanager"):
             run_wrk(
-                "alerta",
-                "warmup",
-                url,
-                script,
-                sargs,
+                system.name,
+                load,
+                system.pd_url if load == "pagerduty" else system.am_url,
+                f"{load}.lua",
+                system.pd_args(f"{run}w") if load == "pagerduty" else [f"{run}w"],
                 connections=16,
                 duration=args.warmup,
-                app_root=server.proc.pid,
+                app_root=system.server.proc.pid,
                 record=False,
             )
-        for c in args.connections:
-            for load, url, script, sargs in (
-                (
-                    "pagerduty",
-                    pd_url,
-                    "pagerduty.lua",
-                    ["alerta", "-", str(args.repeat), f"{run}c{c}"],
-                ),
-                ("alertmanager", am_url, "alertmanager.lua", [f"{run}c{c}"]),
-            ):
+    for c in args.connections:
+        for load in ("pagerduty", "alertmanager"):
+            for system in systems:
                 settle(args)
-                results.append(
-                    run_wrk(
-                        "alerta",
-                        load,
-                        url,
-                        script,
-                        sargs,
-                        connections=c,
-                        duration=args.duration,
-                        app_root=server.proc.pid,
-                    )
-                )
-        if not args.skip_alerta_rate:
-            settle(args)
-            bodies = [
-                json.dumps(alerta_event(f"{run}r", n)).encode()
-                for n in event_indices(int(args.rate * args.duration), args.repeat, seed=1)
-            ]
-            results.append(
-                run_fixed_rate(
-                    "alerta", server.port, "/alert", bodies, args.rate, app_root=server.proc.pid
-                )
-            )
-    finally:
-        stop_process(server.proc, "alerta")
+                result = run_load(system, load, f"{run}c{c}", c, args.duration)
+                result.extra["workers"] = system.workers
+                results.append(result)
+    for system in systems:
+        if system.name == "alerta" and args.skip_alerta_rate:
+            continue
+        settle(args)
+        indices = event_indices(int(args.rate * args.duration), args.repeat, seed=7)
+        bodies = [system.rate_body(f"{run}r", n) for n in indices]
+        result = run_fixed_rate(
+            system.name,
+            system.server.port,
+            system.rate_path,
+            bodies,
+            args.rate,
+            app_root=system.server.proc.pid,
+        )
+        result.extra["workers"] = system.workers
+        results.append(result)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -1362,6 +1348,10 @@ def preflight(args: argparse.Namespace) -> None:
 
 
 def _interrupt(_signum: int, _frame: object) -> None:
+    # Once: a second signal must not cut the clean-up short (stopping servers, dropping
+    # databases), which is itself bounded in time.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
@@ -1375,21 +1365,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.mkdir(exist_ok=True)
     # SIGTERM (a CI timeout) runs the same clean-up as Ctrl-C.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
 
     results: list[Result] = []
     notes: list[str] = []
     counts: dict[str, dict[str, int]] = {}
     profile: str | None = None
+    systems: list[System] = []
     exit_code = 0
     try:
         preflight(args)
         if not args.skip_slar:
             recreate_database(SLAR_DB)
             log("slar migrate")
-            env = slar_env(1, 8000)
             out = subprocess.run(
                 [str(VENV_BIN / "slar"), "migrate"],
-                env=env,
+                env=slar_env(1, 8000),
                 cwd=ROOT,
                 capture_output=True,
                 text=True,
@@ -1398,27 +1389,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             if out.returncode != 0:
                 raise BenchError(f"slar migrate failed: {out.stderr[-1000:]}")
-            for i, workers in enumerate(args.worker_counts):
-                server = None
-                try:
-                    server, target = bench_slar(args, workers, results, logs)
-                    if args.profile and i == len(args.worker_counts) - 1:
-                        settle(args)
-                        profile = profile_slar(server, target, args.duration, logs)
-                finally:
-                    if server is not None:
-                        stop_process(server.proc, server.name)
-            counts["SLAR"] = slar_counts()
-            sent = sum(r.extra.get("distinct", 0) for r in results if r.system.startswith("slar"))
-            am = sum(r.extra.get("alerts_sent", 0) for r in results if r.system.startswith("slar"))
-            notes.append(
-                f"SLAR measured runs built {sent:,} distinct PagerDuty dedup keys and "
-                f"{am:,} Alertmanager alerts (plus warm-up, fixed-rate and smoke events)."
-            )
+            target = seed_slar()
+            for workers in args.worker_counts:
+                systems.append(slar_system(workers, target, logs, args.repeat))
         if not args.skip_alerta:
+            recreate_database(ALERTA_DB)
+            systems.append(alerta_system(logs, args.repeat))
+        measure(args, systems, results)
+        slar_systems = [s for s in systems if s.name.startswith("slar")]
+        if args.profile and slar_systems:
             settle(args)
-            bench_alerta(args, results, logs)
-            counts["Alerta"] = alerta_counts()
+            profile = profile_slar(slar_systems[-1].server, target, args.duration, logs)
     except BenchError as exc:
         log(f"error: {exc}")
         notes.append(f"stopped early: {exc}")
@@ -1433,11 +1414,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         notes.append("interrupted")
         exit_code = 130
     finally:
+        for system in systems:
+            stop_process(system.server.proc, system.name)
+        if any(s.name.startswith("slar") for s in systems):
+            counts["SLAR"] = slar_counts()
+        if any(s.name == "alerta" for s in systems):
+            counts["Alerta"] = alerta_counts()
         if not args.keep_db:
             for name in (SLAR_DB, ALERTA_DB):
                 drop_database(name)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
+    for label in ("slar", "alerta"):
+        runs = [r for r in results if r.system.startswith(label) and r.mode == "max"]
+        if runs:
+            keys = sum(r.extra.get("distinct", 0) for r in runs)
+            alerts = sum(r.extra.get("alerts_sent", 0) for r in runs)
+            notes.append(
+                f"{label}: the measured closed-loop runs built {keys:,} new PagerDuty-shaped "
+                f"events and {alerts:,} Alertmanager alerts (warm-up, fixed-rate and smoke "
+                "events come on top)."
+            )
     if results:
         args.workers = ",".join(str(w) for w in args.worker_counts)
         report = build_report(args, started, results, notes, counts, profile)

@@ -8,7 +8,7 @@ a ``SettingsError`` that names the variable, so a bad deployment fails with one 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -149,7 +149,8 @@ def load_settings(overrides: Mapping[str, str] | None = None) -> Settings:
     built: dict[str, _Group] = {}
     for key, group in _GROUPS.items():
         try:
-            built[key] = group(**dict(overrides or {}))
+            values: dict[str, Any] = dict(overrides or {})
+            built[key] = group(**values)
         except ValidationError as exc:
             for err in exc.errors():
                 field = str(err["loc"][0]) if err["loc"] else ""
@@ -157,4 +158,4 @@ def load_settings(overrides: Mapping[str, str] | None = None) -> Settings:
                 problems.append(f"{name}: {err['msg']}")
     if problems:
         raise SettingsError("invalid configuration: " + "; ".join(problems))
-    return Settings(**built)  # type: ignore[arg-type]
+    return Settings(**built)

@@ -90,31 +90,29 @@ def check_depth(body: dict[str, Any], limit: int = MAX_DEPTH) -> None:
     """Raise ``PayloadInvalid`` if ``body`` nests containers more than ``limit`` levels deep.
 
     Iterative (explicit stack): safe on any depth. Only containers are pushed, so the cost is
-    one visit per element of the body.
+    one visit per element of the body. The error names the path of the first
+    ``_NAMED_LEVELS`` levels (``payload.custom_details.trace``); deeper ones are not spelt out.
     """
-    stack: list[tuple[object, int, str]] = [(body, 1, "body")]
+    stack: list[tuple[object, int, str]] = [(body, 1, "")]
     while stack:
         value, depth, path = stack.pop()
         if depth > limit:
-            raise PayloadInvalid([f"{path} is nested too deeply (more than {limit} levels)"])
-        children: Iterator[tuple[str, object]]
+            raise PayloadInvalid(
+                [f"{path or 'body'} is nested too deeply (more than {limit} levels)"]
+            )
+        named = depth < _NAMED_LEVELS
         if isinstance(value, dict):
-            children = ((_key_name(k), v) for k, v in value.items())
-            shape = "{}.{}"
+            for key, child in value.items():
+                if isinstance(child, dict | list | tuple):
+                    child_path = join(path, _key_name(key)) if named else path
+                    stack.append((child, depth + 1, child_path))
         elif isinstance(value, list | tuple):
-            children = ((str(i), v) for i, v in enumerate(value))
-            shape = "{}[{}]"
-        else:
-            continue
-        for key, child in children:
-            if isinstance(child, dict | list | tuple):
-                # Name the path for the first few levels; deeper ones keep their ancestor's.
-                child_path = (
-                    (key if path == "body" and shape == "{}.{}" else shape.format(path, key))
-                    if depth < 4
-                    else path
-                )
-                stack.append((child, depth + 1, child_path))
+            for index, child in enumerate(value):
+                if isinstance(child, dict | list | tuple):
+                    stack.append((child, depth + 1, f"{path}[{index}]" if named else path))
+
+
+_NAMED_LEVELS: Final = 4
 
 
 def _key_name(key: object) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tests.integration.alerts.factory import Catalog
 from tests.support.harness import ApiHarness
 

@@ -12,7 +12,6 @@ from typing import Any
 import httpx
 import pytest
 from prometheus_client import REGISTRY
-
 from tests.integration.alerts.factory import Catalog, am_alert, am_webhook, pagerduty_event
 from tests.support.harness import ApiHarness
 

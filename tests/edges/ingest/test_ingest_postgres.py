@@ -11,15 +11,15 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
-
-from slar.api.app import create_api_app
-from slar.bootstrap import build_api_state
-from slar.kernel.clock import FakeClock
 from tests.conftest import START, settings_for
 from tests.integration.alerts.factory import Catalog, am_alert, am_webhook, pagerduty_event
 from tests.support.harness import ApiHarness
 from tests.support.server import LiveServer
 from tests.support.tcp_proxy import TcpProxy
+
+from slar.api.app import create_api_app
+from slar.bootstrap import build_api_state
+from slar.kernel.clock import FakeClock
 
 
 @pytest.fixture(autouse=True)
@@ -153,7 +153,7 @@ def test_pool_exhaustion_sheds_load_with_503(
 ) -> None:
     """Every pooled connection is stuck on a silent database: the next request waits
     ``SLAR_DB_POOL_TIMEOUT`` (2 s) for one and is shed with 503, not queued forever."""
-    proxy, base_url = proxied
+    _proxy, base_url = proxied
     hook = catalog.hook("generic")
     with httpx.Client(base_url=base_url, timeout=30) as client:
         assert client.post(f"/integrations/{hook.key}/generic", json={"title": "x"}).is_success

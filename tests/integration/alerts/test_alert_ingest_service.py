@@ -10,12 +10,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
-
-from slar.db import Database
-from slar.domain.alerts import service
-from slar.domain.alerts.service import IngestResult
-from slar.kernel.clock import FakeClock
-from slar.kernel.errors import InvalidInput, NotFound
 from tests.integration.alerts.factory import (
     Catalog,
     Hook,
@@ -23,6 +17,12 @@ from tests.integration.alerts.factory import (
     am_webhook,
     pagerduty_event,
 )
+
+from slar.db import Database
+from slar.domain.alerts import service
+from slar.domain.alerts.service import IngestResult
+from slar.kernel.clock import FakeClock
+from slar.kernel.errors import InvalidInput, NotFound
 
 
 @pytest.fixture
@@ -264,3 +264,31 @@ def test_integration_last_seen_is_recorded(
     with db.read() as session:
         integration = session.get(Integration, hook.integration_id)
         assert integration is not None and integration.last_seen_at == clock.now()
+
+
+def test_an_alert_in_two_groups_stays_in_the_first_incident(
+    db: Database, clock: FakeClock, catalog: Catalog
+) -> None:
+    """One receiver, two routes (``continue: true``): the same alert arrives in two groups."""
+    hook = catalog.hook("alertmanager")
+    shared = am_alert("abcd000000000009")
+    [first] = send(db, clock, hook, am_webhook(shared, group_key="route-a")).opened
+    for _ in range(2):
+        other = send(db, clock, hook, am_webhook(shared, group_key="route-b"))
+        assert other.opened == ()
+        again = send(db, clock, hook, am_webhook(shared, group_key="route-a"))
+        assert again.opened == ()
+    [incident] = catalog.incidents()
+    assert incident.id == first and incident.alert_count == 1
+    assert catalog.timeline(first) == ["triggered"]
+
+
+def test_one_batch_is_stored_whole_or_not_at_all(
+    db: Database, clock: FakeClock, catalog: Catalog
+) -> None:
+    hook = catalog.hook("alertmanager")
+    body = am_webhook(am_alert("1234000000000001"))
+    body["alerts"].append({"status": "firing", "labels": "not an object"})
+    with pytest.raises(InvalidInput):
+        send(db, clock, hook, body)
+    assert catalog.alerts() == [] and catalog.incidents() == []

@@ -227,3 +227,10 @@ def test_strip_title_prefix(title: str, expected: str) -> None:
 @pytest.mark.parametrize("body", [None, [], "x", 1])
 def test_non_object_body(body: object) -> None:
     assert errors_of(body) == ["body must be a JSON object"]
+
+
+def test_documented_template_is_the_recommended_one() -> None:
+    docs = Path(__file__).parents[3] / "docs" / "integrations.md"
+    section = docs.read_text().split("## Datadog webhook", 1)[1]
+    documented = section.split("```json\n", 1)[1].split("```", 1)[0]
+    assert json.loads(documented) == json.loads(RECOMMENDED_TEMPLATE)

@@ -57,6 +57,6 @@ def me(ctx: AuthCtx) -> MeOut:
     base = UserOut.model_validate(user).model_dump()
     return MeOut(
         **base,
-        teams=[MembershipOut(team_id=t, role=r) for t, r in ctx.principal.team_roles.items()],  # type: ignore[arg-type]
+        teams=[MembershipOut(team_id=t, role=r) for t, r in ctx.principal.team_roles.items()],
         via_api_key=ctx.principal.api_key_id is not None,
     )

@@ -210,14 +210,14 @@ def _routing_key(body: object) -> str:
 def _refusal(error: SlarError, kind: str) -> _Refused:
     if isinstance(error, NotFound):
         if kind == "pagerduty":
-            errors = ["routing_key does not match any integration"]
-            return _Refused(404, error.code, error.message, errors)
+            unknown = ["routing_key does not match any integration"]
+            return _Refused(404, error.code, error.message, unknown)
         return _Refused(404, error.code, error.message)
     if isinstance(error, Unavailable):
         return _unavailable(error.message)
     details = error.details.get("errors")
-    errors = [str(e) for e in details] if isinstance(details, list) else None
-    return _Refused(400, error.code, error.message, errors)
+    field_errors = [str(e) for e in details] if isinstance(details, list) else None
+    return _Refused(400, error.code, error.message, field_errors)
 
 
 def _unavailable(message: str = "the database is unavailable; retry later") -> _Refused:

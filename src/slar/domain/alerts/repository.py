@@ -122,7 +122,11 @@ def open_alert_counts(session: Session, incident_ids: Collection[int]) -> dict[i
         .where(Alert.incident_id.in_(sorted(incident_ids)), Alert.status != _NOT_RESOLVED)
         .group_by(Alert.incident_id)
     )
-    return {int(incident_id): int(count) for incident_id, count in session.execute(stmt)}
+    return {
+        int(incident_id): int(count)
+        for incident_id, count in session.execute(stmt)
+        if incident_id is not None
+    }
 
 
 # --- alerts ----------------------------------------------------------------------------------
