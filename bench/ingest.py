@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import hashlib
 import json
 import os
 import platform
@@ -673,7 +674,7 @@ class SlarTarget:
     alertmanager_key: str
 
 
-def seed_slar() -> SlarTarget:
+def seed_slar(database: str = SLAR_DB) -> SlarTarget:
     """A team, a service and its two integrations, written with SLAR's own models."""
     from slar.db import create_database
     from slar.domain import models as _all_models  # noqa: F401 (complete metadata)
@@ -683,7 +684,7 @@ def seed_slar() -> SlarTarget:
 
     now = datetime.now(UTC)
     target = SlarTarget(new_integration_key(), new_integration_key())
-    db = create_database(pg_url(SLAR_DB, "postgresql+psycopg"), pool_size=1)
+    db = create_database(pg_url(database, "postgresql+psycopg"), pool_size=1)
     try:
         with db.transaction() as session:
             team = Team(name="Bench", description="ingest benchmark", created_at=now)
@@ -716,10 +717,10 @@ def seed_slar() -> SlarTarget:
     return target
 
 
-def slar_env(workers: int, port: int) -> dict[str, str]:
+def slar_env(workers: int, port: int, database: str = SLAR_DB) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=pg_url(SLAR_DB),
+        DATABASE_URL=pg_url(database),
         LOG_LEVEL="WARNING",
         SLAR_WORKERS=str(workers),
         PORT=str(port),
@@ -773,7 +774,7 @@ def alertmanager_batch(run_id: str, size: int) -> dict[str, Any]:
             "startsAt": "2024-05-01T12:00:00.000Z",
             "endsAt": "0001-01-01T00:00:00Z",
             "generatorURL": "",
-            "fingerprint": f"{i:016x}",
+            "fingerprint": hashlib.sha256(f"{run_id}-{i}".encode()).hexdigest()[:16],
         }
         for i in range(size)
     ]
@@ -1124,6 +1125,12 @@ def build_report(
         )
     for r in fixed:
         if not r.system.startswith("slar") or r.target_rate is None:
+            continue
+        if r.target_rate < 200:
+            targets.append(
+                f"| p99 <= 50 ms at 200 events/s | not measured (ran at {r.target_rate:.0f}/s: "
+                f"p99 {fmt_ms(r.p99_ms)} ms) | - |"
+            )
             continue
         ok = (
             r.p99_ms <= 50

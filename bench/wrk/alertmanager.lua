@@ -27,6 +27,12 @@ local RULES = {
 
 function init(args)
   run_id = args[1] or tostring(os.time())
+  -- Fingerprints must differ between runs too (SLAR keys alerts by integration and
+  -- fingerprint): the first 6 hex digits come from a hash of RUN_ID.
+  salt = 0
+  for i = 1, #run_id do
+    salt = (salt * 31 + string.byte(run_id, i)) % 16777216
+  end
   sent = 0
   alerts_sent = 0
   wrk.method = "POST"
@@ -42,9 +48,9 @@ local function alert(g, i, rule, cluster, namespace)
     '"monitoring/k8s","team":"platform"},"annotations":{"summary":"%s on %s","description":' ..
     '"%s %s in %s/%s.","runbook_url":"https://runbooks.example.com/%s"},' ..
     '"startsAt":"2024-05-01T12:00:00.000Z","endsAt":"0001-01-01T00:00:00Z",' ..
-    '"generatorURL":"http://prometheus.example.com/graph?g0.expr=up","fingerprint":"%08x%08x"}',
+    '"generatorURL":"http://prometheus.example.com/graph?g0.expr=up","fingerprint":"%06x%02x%08x"}',
     rule[1], rule[2], cluster, namespace, pod, instance, rule[1], pod, rule[3], pod, cluster,
-    namespace, rule[1], tid * 65536 + (g % 65536), g * 8 + i)
+    namespace, rule[1], salt, tid % 256, (g * 8 + i) % 4294967296)
 end
 
 function request()
