@@ -40,7 +40,7 @@ function init(args)
 end
 
 local function alert(g, i, rule, cluster, namespace)
-  local instance = string.format("10.%d.%d.%d:9100", tid, (g % 250), i)
+  local instance = string.format("node-%s-%d-%d-%d:9100", run_id, tid, g, i)
   local pod = string.format("api-%s-%d-%d-%d", run_id, tid, g, i)
   return string.format(
     '{"status":"firing","labels":{"alertname":"%s","severity":"%s","cluster":"%s",' ..

@@ -16,10 +16,10 @@ from slar.domain.catalog.rules import (
     condition_from_json,
     condition_to_json,
     in_maintenance,
-    incident_urgency,
     matches,
     route,
 )
+from slar.domain.incidents.rules import urgency_for
 from slar.integrations.events import AlertEvent, EventAction, Severity
 from slar.kernel.errors import InvalidInput
 
@@ -268,11 +268,11 @@ def test_in_maintenance_any_of_several_windows() -> None:
 
 
 def test_incident_urgency_follows_severity_only_for_dynamic_services() -> None:
-    assert [incident_urgency("dynamic", s) for s in ("critical", "error", "warning", "info")] == [
+    assert [urgency_for("dynamic", s) for s in ("critical", "error", "warning", "info")] == [
         "high",
         "high",
         "low",
         "low",
     ]
-    assert incident_urgency("high", "info") == "high"
-    assert incident_urgency("low", "critical") == "low"
+    assert urgency_for("high", "info") == "high"
+    assert urgency_for("low", "critical") == "low"

@@ -114,17 +114,6 @@ def route(rules: Sequence[RoutingRuleSpec], alert: AlertEvent, default_service_i
     return default_service_id
 
 
-HIGH_SEVERITIES = frozenset({"critical", "error"})
-
-
-def incident_urgency(service_urgency: str, severity: str) -> str:
-    """The urgency (``high``/``low``) of an incident of a service: ``dynamic`` services follow
-    the alert's severity (critical and error are high, warning and info low)."""
-    if service_urgency == "dynamic":
-        return "high" if severity in HIGH_SEVERITIES else "low"
-    return "low" if service_urgency == "low" else "high"
-
-
 def in_maintenance(windows: Iterable[tuple[datetime, datetime]], now: datetime) -> bool:
     """Whether ``now`` falls in any ``(starts_at, ends_at)`` window (start in, end out)."""
     return any(start <= now < end for start, end in windows)
