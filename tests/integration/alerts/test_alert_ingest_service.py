@@ -292,3 +292,16 @@ def test_one_batch_is_stored_whole_or_not_at_all(
     with pytest.raises(InvalidInput):
         send(db, clock, hook, body)
     assert catalog.alerts() == [] and catalog.incidents() == []
+
+
+def test_the_senders_own_time_is_kept_with_the_alert(
+    db: Database, clock: FakeClock, catalog: Catalog
+) -> None:
+    hook = catalog.hook("alertmanager")
+    alert = am_alert("cccc000000000003")
+    alert["startsAt"] = "2026-03-02T08:41:07Z"
+    send(db, clock, hook, am_webhook(alert))
+    [stored] = catalog.alerts()
+    assert stored.occurred_at is not None
+    assert stored.occurred_at.isoformat() == "2026-03-02T08:41:07+00:00"
+    assert stored.first_seen_at == clock.now()

@@ -49,6 +49,7 @@ class Alert(Base):
     suppressed: Mapped[bool] = mapped_column(Boolean, default=False)
     suppressed_reason: Mapped[str] = mapped_column(Text, default="")
     occurrences: Mapped[int] = mapped_column(Integer, default=1)
+    occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the sender's own time
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -106,4 +106,5 @@ def alert_fields(event: AlertEvent) -> dict[str, Any]:
         "labels": dict(event.labels),
         "links": links_json(event.links),
         "payload": event.raw,
+        "occurred_at": event.occurred_at,
     }

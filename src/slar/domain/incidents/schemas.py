@@ -129,6 +129,7 @@ class AlertOut(BaseModel):
     suppressed: bool
     suppressed_reason: str
     occurrences: int
+    occurred_at: datetime | None = None
     first_seen_at: datetime
     last_seen_at: datetime
     resolved_at: datetime | None

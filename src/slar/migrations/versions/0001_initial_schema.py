@@ -342,6 +342,7 @@ def upgrade() -> None:
         sa.Column("suppressed", sa.Boolean(), nullable=False),
         sa.Column("suppressed_reason", sa.Text(), nullable=False),
         sa.Column("occurrences", sa.Integer(), nullable=False),
+        sa.Column("occurred_at", slar.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("first_seen_at", slar.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("last_seen_at", slar.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("resolved_at", slar.db.base.UTCDateTime(timezone=True), nullable=True),
