@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from slar.db import Base, JSONType, UTCDateTime
+from slar.domain.escalation import models as _escalation  # noqa: F401 - FK target table
 
 URGENCIES = ("high", "low", "dynamic")
 INTEGRATION_KINDS = ("alertmanager", "pagerduty", "datadog", "grafana", "generic")
@@ -30,7 +31,9 @@ class Service(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     urgency: Mapped[str] = mapped_column(String(10), default="high")
-    escalation_policy_id: Mapped[int | None] = mapped_column(Integer)
+    escalation_policy_id: Mapped[int | None] = mapped_column(
+        ForeignKey("escalation_policies.id", ondelete="RESTRICT")
+    )
     ack_timeout_minutes: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -69,6 +69,13 @@ class Incident(Base):
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("incidents.id", ondelete="SET NULL")
     )
+    # Escalation state (see slar.domain.escalation.engine). ``escalation_generation`` fences
+    # pending steps: a job carrying an older generation does nothing.
+    escalation_policy_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    escalation_loop: Mapped[int] = mapped_column(Integer, default=0)
+    escalation_generation: Mapped[int] = mapped_column(Integer, default=0)
+    next_escalation_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class IncidentEvent(Base):

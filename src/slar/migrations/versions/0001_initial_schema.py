@@ -28,6 +28,35 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("name", name=op.f("pk_instance_secrets")),
     )
     op.create_table(
+        "jobs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=100), nullable=False),
+        sa.Column("payload", slar.db.base.JSONType(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("run_at", slar.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("max_attempts", sa.Integer(), nullable=True),
+        sa.Column("dedup_key", sa.String(length=255), nullable=True),
+        sa.Column("locked_by", sa.String(length=255), nullable=True),
+        sa.Column("locked_until", slar.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=False),
+        sa.Column("created_at", slar.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", slar.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("status IN ('queued', 'running', 'dead')", name=op.f("ck_jobs_status")),
+        sa.CheckConstraint("attempts >= 0", name=op.f("ck_jobs_attempts")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
+    )
+    with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.create_index("ix_jobs_due", ["status", "run_at"], unique=False)
+        batch_op.create_index(
+            "uq_jobs_pending_dedup",
+            ["dedup_key"],
+            unique=True,
+            sqlite_where=sa.text("status IN ('queued', 'running')"),
+            postgresql_where=sa.text("status IN ('queued', 'running')"),
+        )
+
+    op.create_table(
         "teams",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
@@ -76,6 +105,32 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_api_keys_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "escalation_policies",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("repeat_count", sa.Integer(), nullable=False),
+        sa.Column("created_at", slar.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", slar.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "repeat_count >= 0 AND repeat_count <= 20", name=op.f("ck_escalation_policies_repeat")
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_id"],
+            ["teams.id"],
+            name=op.f("fk_escalation_policies_team_id_teams"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_escalation_policies")),
+        sa.UniqueConstraint("name", name=op.f("uq_escalation_policies_name")),
+    )
+    with op.batch_alter_table("escalation_policies", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_escalation_policies_team_id"), ["team_id"], unique=False
+        )
+
+    op.create_table(
         "refresh_tokens",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -94,32 +149,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("refresh_tokens", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_refresh_tokens_user_id"), ["user_id"], unique=False)
-
-    op.create_table(
-        "services",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("team_id", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("description", sa.Text(), nullable=False),
-        sa.Column("urgency", sa.String(length=10), nullable=False),
-        sa.Column("escalation_policy_id", sa.Integer(), nullable=True),
-        sa.Column("ack_timeout_minutes", sa.Integer(), nullable=True),
-        sa.Column("created_at", slar.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "urgency IN ('high', 'low', 'dynamic')", name=op.f("ck_services_urgency")
-        ),
-        sa.CheckConstraint(
-            "ack_timeout_minutes IS NULL OR ack_timeout_minutes > 0",
-            name=op.f("ck_services_ack_timeout"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["team_id"], ["teams.id"], name=op.f("fk_services_team_id_teams"), ondelete="RESTRICT"
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_services")),
-        sa.UniqueConstraint("name", name=op.f("uq_services_name")),
-    )
-    with op.batch_alter_table("services", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_services_team_id"), ["team_id"], unique=False)
 
     op.create_table(
         "team_memberships",
@@ -141,6 +170,91 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("team_id", "user_id", name=op.f("pk_team_memberships")),
     )
+    op.create_table(
+        "escalation_levels",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("policy_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("delay_minutes", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "delay_minutes >= 1 AND delay_minutes <= 1440", name=op.f("ck_escalation_levels_delay")
+        ),
+        sa.ForeignKeyConstraint(
+            ["policy_id"],
+            ["escalation_policies.id"],
+            name=op.f("fk_escalation_levels_policy_id_escalation_policies"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_escalation_levels")),
+        sa.UniqueConstraint(
+            "policy_id", "position", name=op.f("uq_escalation_levels_policy_id_position")
+        ),
+    )
+    with op.batch_alter_table("escalation_levels", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_escalation_levels_policy_id"), ["policy_id"], unique=False
+        )
+
+    op.create_table(
+        "services",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("urgency", sa.String(length=10), nullable=False),
+        sa.Column("escalation_policy_id", sa.Integer(), nullable=True),
+        sa.Column("ack_timeout_minutes", sa.Integer(), nullable=True),
+        sa.Column("created_at", slar.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "urgency IN ('high', 'low', 'dynamic')", name=op.f("ck_services_urgency")
+        ),
+        sa.CheckConstraint(
+            "ack_timeout_minutes IS NULL OR ack_timeout_minutes > 0",
+            name=op.f("ck_services_ack_timeout"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["escalation_policy_id"],
+            ["escalation_policies.id"],
+            name=op.f("fk_services_escalation_policy_id_escalation_policies"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_id"], ["teams.id"], name=op.f("fk_services_team_id_teams"), ondelete="RESTRICT"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_services")),
+        sa.UniqueConstraint("name", name=op.f("uq_services_name")),
+    )
+    with op.batch_alter_table("services", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_services_team_id"), ["team_id"], unique=False)
+
+    op.create_table(
+        "escalation_targets",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("level_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("target_id", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "kind IN ('user', 'schedule', 'team')", name=op.f("ck_escalation_targets_kind")
+        ),
+        sa.ForeignKeyConstraint(
+            ["level_id"],
+            ["escalation_levels.id"],
+            name=op.f("fk_escalation_targets_level_id_escalation_levels"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_escalation_targets")),
+        sa.UniqueConstraint(
+            "level_id",
+            "kind",
+            "target_id",
+            name=op.f("uq_escalation_targets_level_id_kind_target_id"),
+        ),
+    )
+    with op.batch_alter_table("escalation_targets", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_escalation_targets_level_id"), ["level_id"], unique=False
+        )
+
     op.create_table(
         "integrations",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -223,6 +337,11 @@ def upgrade() -> None:
         sa.Column("resolved_by_id", sa.Integer(), nullable=True),
         sa.Column("snoozed_until", slar.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("merged_into_id", sa.Integer(), nullable=True),
+        sa.Column("escalation_policy_snapshot", slar.db.base.JSONType(), nullable=True),
+        sa.Column("escalation_level", sa.Integer(), nullable=False),
+        sa.Column("escalation_loop", sa.Integer(), nullable=False),
+        sa.Column("escalation_generation", sa.Integer(), nullable=False),
+        sa.Column("next_escalation_at", slar.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "(status = 'resolved') = (resolved_at IS NOT NULL)",
             name=op.f("ck_incidents_resolved_at"),
@@ -450,20 +569,41 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_integrations_service_id"))
 
     op.drop_table("integrations")
-    op.drop_table("team_memberships")
+    with op.batch_alter_table("escalation_targets", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_escalation_targets_level_id"))
+
+    op.drop_table("escalation_targets")
     with op.batch_alter_table("services", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_services_team_id"))
 
     op.drop_table("services")
+    with op.batch_alter_table("escalation_levels", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_escalation_levels_policy_id"))
+
+    op.drop_table("escalation_levels")
+    op.drop_table("team_memberships")
     with op.batch_alter_table("refresh_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_refresh_tokens_user_id"))
 
     op.drop_table("refresh_tokens")
+    with op.batch_alter_table("escalation_policies", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_escalation_policies_team_id"))
+
+    op.drop_table("escalation_policies")
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_keys_user_id"))
 
     op.drop_table("api_keys")
     op.drop_table("users")
     op.drop_table("teams")
+    with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_jobs_pending_dedup",
+            sqlite_where=sa.text("status IN ('queued', 'running')"),
+            postgresql_where=sa.text("status IN ('queued', 'running')"),
+        )
+        batch_op.drop_index("ix_jobs_due")
+
+    op.drop_table("jobs")
     op.drop_table("instance_secrets")
     # ### end Alembic commands ###

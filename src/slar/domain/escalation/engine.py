@@ -1,0 +1,211 @@
+"""The escalation engine: pages each level of an incident's policy until someone acknowledges.
+
+State lives on the incident (``escalation_level``, ``escalation_loop``, ``next_escalation_at``,
+``escalation_generation``). Every change of course — trigger, acknowledge, resolve, reassign,
+manual escalation — bumps the generation, and an ``escalation.step`` job carrying an older
+generation (or another position) does nothing: a stale job can never page twice. Steps run under
+a row lock on the incident, so an acknowledgement racing a step either lands first (the step
+sees the new generation) or waits for it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from slar.domain.escalation import policy as rules
+from slar.domain.escalation import repository as repo
+from slar.domain.escalation.policy import PolicySnapshot, Position
+from slar.domain.incidents import timeline
+from slar.domain.incidents.models import Incident
+from slar.domain.incidents.rules import TRIGGERED, Actor
+from slar.domain.notifications.service import page_user
+from slar.jobs.queue import enqueue
+
+STEP = "escalation.step"
+SNOOZE_EXPIRED = "incident.snooze_expired"
+ACK_TIMEOUT = "incident.ack_timeout"
+SYSTEM = Actor.system("escalation")
+
+
+def _fence(incident: Incident, now: datetime) -> int:
+    incident.escalation_generation = (incident.escalation_generation or 0) + 1
+    incident.next_escalation_at = None
+    incident.updated_at = now
+    return incident.escalation_generation
+
+
+def _schedule_step(session: Session, incident: Incident, due: datetime, now: datetime) -> None:
+    incident.next_escalation_at = due
+    gen, level, loop = (
+        incident.escalation_generation,
+        incident.escalation_level,
+        incident.escalation_loop,
+    )
+    enqueue(
+        session,
+        STEP,
+        {"incident_id": incident.id, "generation": gen, "level": level, "loop": loop},
+        now=now,
+        run_at=due,
+        dedup_key=f"esc:{incident.id}:{gen}:{level}:{loop}",
+    )
+
+
+def _snapshot(incident: Incident) -> PolicySnapshot | None:
+    data = incident.escalation_policy_snapshot
+    return PolicySnapshot.from_json(data) if data else None
+
+
+def start(session: Session, incident: Incident, *, now: datetime) -> None:
+    """The incident (re)triggered: snapshot its service's policy the first time, then page the
+    first level at once."""
+    if incident.escalation_policy_snapshot is None:
+        snapshot = repo.snapshot_for_service(session, incident.service_id)
+        incident.escalation_policy_snapshot = snapshot.to_json() if snapshot else None
+    _fence(incident, now)
+    incident.escalation_level = 0
+    incident.escalation_loop = 0
+    snapshot = _snapshot(incident)
+    if snapshot is None or not snapshot.levels:
+        timeline.record(
+            session,
+            incident_id=incident.id,
+            kind="escalation_none",
+            actor=SYSTEM,
+            now=now,
+            message="No escalation policy: nobody is paged for this service",
+        )
+        return
+    _schedule_step(session, incident, now, now)
+
+
+def stop(session: Session, incident: Incident, *, now: datetime) -> None:
+    """Acknowledged or resolved: pending steps become no-ops."""
+    _fence(incident, now)
+
+
+def acknowledged(
+    session: Session, incident: Incident, *, ack_timeout_minutes: int | None, now: datetime
+) -> None:
+    """Stop escalating; when the service sets an acknowledgement timeout, re-trigger after it."""
+    generation = _fence(incident, now)
+    if ack_timeout_minutes:
+        enqueue(
+            session,
+            ACK_TIMEOUT,
+            {"incident_id": incident.id, "generation": generation},
+            now=now,
+            run_at=now + timedelta(minutes=ack_timeout_minutes),
+            dedup_key=f"acktimeout:{incident.id}:{generation}",
+        )
+
+
+def snoozed(session: Session, incident: Incident, *, until: datetime, now: datetime) -> None:
+    """Re-trigger when the snooze ends (unless something else happened meanwhile)."""
+    generation = _fence(incident, now)
+    enqueue(
+        session,
+        SNOOZE_EXPIRED,
+        {"incident_id": incident.id, "generation": generation},
+        now=now,
+        run_at=until,
+        dedup_key=f"snooze:{incident.id}:{generation}",
+    )
+
+
+def page_assignee(session: Session, incident: Incident, *, assignee_id: int, now: datetime) -> None:
+    """Reassignment pages the new assignee directly (once per reassignment)."""
+    generation = incident.escalation_generation
+    page_user(
+        session,
+        user_id=assignee_id,
+        incident_id=incident.id,
+        urgency=incident.urgency,
+        reason="assigned",
+        key=f"incident:{incident.id}:gen:{generation}:assigned:{assignee_id}",
+        now=now,
+    )
+
+
+def escalate_now(session: Session, incident: Incident, *, actor: Actor, now: datetime) -> bool:
+    """Manual escalation: jump to the next level and page it now. False when there is none."""
+    snapshot = _snapshot(incident)
+    if snapshot is None or not snapshot.levels:
+        return False
+    nxt = rules.jump(snapshot, Position(incident.escalation_level, incident.escalation_loop))
+    if nxt is None:
+        return False
+    _fence(incident, now)
+    incident.escalation_level, incident.escalation_loop = nxt.level, nxt.loop
+    timeline.record(
+        session,
+        incident_id=incident.id,
+        kind="escalated",
+        actor=actor,
+        now=now,
+        message=f"Escalated to level {nxt.level + 1} by {actor.label}",
+        data={"level": nxt.level, "loop": nxt.loop},
+    )
+    _schedule_step(session, incident, now, now)
+    return True
+
+
+def run_step(session: Session, payload: dict[str, Any], now: datetime) -> None:
+    """Job handler of ``escalation.step``: page the level the incident is at, schedule the next."""
+    incident = repo.incident_for_update(session, int(payload["incident_id"]))
+    if incident is None or incident.status != TRIGGERED:
+        return
+    position = Position(incident.escalation_level, incident.escalation_loop)
+    if (
+        incident.escalation_generation != payload.get("generation")
+        or position.level != payload.get("level")
+        or position.loop != payload.get("loop")
+    ):
+        return  # fenced: the incident moved on since this step was scheduled
+    snapshot = _snapshot(incident)
+    if snapshot is None or position.level >= len(snapshot.levels):
+        return
+    level = snapshot.levels[position.level]
+    users = repo.resolve_targets(session, level.targets, now)
+    base = f"incident:{incident.id}:gen:{incident.escalation_generation}"
+    for user_id in users:
+        page_user(
+            session,
+            user_id=user_id,
+            incident_id=incident.id,
+            urgency=incident.urgency,
+            reason=f"escalation level {position.level + 1}",
+            key=f"{base}:level:{position.level}:loop:{position.loop}:user:{user_id}",
+            now=now,
+        )
+    names = repo.user_names(session, users)
+    timeline.record(
+        session,
+        incident_id=incident.id,
+        kind="escalation_step",
+        actor=SYSTEM,
+        now=now,
+        message=(
+            f"Level {position.level + 1}"
+            + (f" (pass {position.loop + 1})" if position.loop else "")
+            + (f": paged {', '.join(names)}" if names else ": nobody to page at this level")
+        ),
+        data={"level": position.level, "loop": position.loop, "users": list(users)},
+    )
+    nxt = rules.after(snapshot, position, now)
+    if nxt.position is None or nxt.due_at is None:
+        incident.next_escalation_at = None
+        timeline.record(
+            session,
+            incident_id=incident.id,
+            kind="escalation_exhausted",
+            actor=SYSTEM,
+            now=now,
+            message="Escalation policy exhausted: no further pages until someone acts",
+        )
+        return
+    incident.escalation_level, incident.escalation_loop = nxt.position.level, nxt.position.loop
+    _schedule_step(session, incident, nxt.due_at, now)

@@ -1,0 +1,109 @@
+"""Escalation queries: policies, snapshots, incident locks, and resolving targets to users."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from slar.domain.catalog.models import Service
+from slar.domain.escalation.models import EscalationPolicy
+from slar.domain.escalation.policy import Level, PolicySnapshot, Target
+from slar.domain.identity.models import TeamMembership, User
+from slar.domain.incidents.models import Incident
+from slar.domain.schedules import oncall
+from slar.domain.schedules.repository import schedule_specs
+
+
+def policy_by_id(session: Session, policy_id: int) -> EscalationPolicy | None:
+    return session.get(EscalationPolicy, policy_id)
+
+
+def policy_by_name(session: Session, name: str) -> EscalationPolicy | None:
+    return session.scalar(select(EscalationPolicy).where(EscalationPolicy.name == name))
+
+
+def list_policies(session: Session, *, team_id: int | None) -> list[EscalationPolicy]:
+    stmt = select(EscalationPolicy).order_by(EscalationPolicy.name)
+    if team_id is not None:
+        stmt = stmt.where(EscalationPolicy.team_id == team_id)
+    return list(session.scalars(stmt))
+
+
+def services_using(session: Session, policy_id: int) -> list[int]:
+    return list(
+        session.scalars(select(Service.id).where(Service.escalation_policy_id == policy_id))
+    )
+
+
+def snapshot_of(policy: EscalationPolicy) -> PolicySnapshot:
+    return PolicySnapshot(
+        policy_id=policy.id,
+        name=policy.name,
+        repeat_count=policy.repeat_count,
+        levels=tuple(
+            Level(
+                delay_minutes=level.delay_minutes,
+                targets=tuple(Target(t.kind, t.target_id) for t in level.targets),
+            )
+            for level in policy.levels
+        ),
+    )
+
+
+def snapshot_for_service(session: Session, service_id: int) -> PolicySnapshot | None:
+    policy_id = session.scalar(select(Service.escalation_policy_id).where(Service.id == service_id))
+    if policy_id is None:
+        return None
+    policy = session.get(EscalationPolicy, policy_id)
+    return snapshot_of(policy) if policy is not None else None
+
+
+def incident_for_update(session: Session, incident_id: int) -> Incident | None:
+    """The incident, row-locked (PostgreSQL) so a step and an acknowledgement serialise."""
+    return session.get(Incident, incident_id, with_for_update=True, populate_existing=True)
+
+
+def resolve_targets(session: Session, targets: Sequence[Target], at: datetime) -> tuple[int, ...]:
+    """Active users to page for ``targets`` at ``at``, in target order, each once.
+
+    A schedule resolves to whoever is on call at that instant (overrides included); a team to
+    every member.
+    """
+    schedule_ids = [t.id for t in targets if t.kind == "schedule"]
+    specs = schedule_specs(session, schedule_ids) if schedule_ids else {}
+    team_ids = [t.id for t in targets if t.kind == "team"]
+    members: dict[int, list[int]] = {}
+    if team_ids:
+        rows = session.execute(
+            select(TeamMembership.team_id, TeamMembership.user_id)
+            .where(TeamMembership.team_id.in_(team_ids))
+            .order_by(TeamMembership.team_id, TeamMembership.user_id)
+        )
+        for team_id, user_id in rows:
+            members.setdefault(team_id, []).append(user_id)
+    ordered: list[int] = []
+    for target in targets:
+        if target.kind == "user":
+            ordered.append(target.id)
+        elif target.kind == "schedule" and target.id in specs:
+            ordered.extend(oncall.oncall_at(specs[target.id], at))
+        elif target.kind == "team":
+            ordered.extend(members.get(target.id, []))
+    unique = list(dict.fromkeys(ordered))
+    if not unique:
+        return ()
+    active = set(
+        session.scalars(select(User.id).where(User.id.in_(unique), User.is_active.is_(True)))
+    )
+    return tuple(u for u in unique if u in active)
+
+
+def user_names(session: Session, user_ids: Iterable[int]) -> list[str]:
+    ids = list(user_ids)
+    if not ids:
+        return []
+    names = dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))).tuples())
+    return [names.get(u, f"user {u}") for u in ids]
