@@ -7,6 +7,8 @@ a ``SettingsError`` that names the variable, so a bad deployment fails with one 
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -108,7 +110,54 @@ class WorkerSettings(_Group):
 
     poll_interval: float = Field(1.0, gt=0, le=60, validation_alias=_env("POLL_INTERVAL"))
     batch_size: int = Field(100, ge=1, le=10_000, validation_alias=_env("BATCH_SIZE"))
-    max_retries: int = Field(5, ge=0, le=100, validation_alias=_env("MAX_RETRIES"))
+    max_retries: int = Field(
+        5,
+        ge=0,
+        le=100,
+        validation_alias=_env("MAX_RETRIES"),
+        description="Retries after the first attempt; a job then becomes dead.",
+    )
+    lease_seconds: float = Field(
+        60.0,
+        ge=1,
+        le=3600,
+        validation_alias=_env("SLAR_JOB_LEASE_SECONDS"),
+        description="How long a claimed job stays reserved; an expired lease is re-claimable.",
+    )
+    backoff_base_seconds: float = Field(
+        10.0, gt=0, le=3600, validation_alias=_env("SLAR_JOB_BACKOFF_BASE_SECONDS")
+    )
+    backoff_max_seconds: float = Field(
+        900.0, gt=0, le=86400, validation_alias=_env("SLAR_JOB_BACKOFF_MAX_SECONDS")
+    )
+    concurrency: int = Field(
+        4,
+        ge=1,
+        le=64,
+        validation_alias=_env("SLAR_WORKER_CONCURRENCY"),
+        description="Jobs of one batch run at the same time (threads, one connection each).",
+    )
+    heartbeat_file: str = Field(
+        "/tmp/slar-worker-heartbeat",  # noqa: S108 - a liveness marker, not a secret
+        min_length=1,
+        validation_alias=_env("SLAR_WORKER_HEARTBEAT_FILE"),
+    )
+    worker_id: str = Field(
+        default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}",
+        min_length=1,
+        max_length=255,
+        validation_alias=_env("SLAR_WORKER_ID"),
+    )
+    handlers: str | None = Field(
+        None,
+        validation_alias=_env("SLAR_WORKER_HANDLERS"),
+        description="'module:attribute' of extra job handlers (tests, extensions).",
+    )
+
+    @property
+    def heartbeat_max_age(self) -> float:
+        """Seconds after which a silent worker counts as hung (the liveness probe fails)."""
+        return max(2 * self.lease_seconds, 3 * self.poll_interval, 30.0)
 
 
 class Settings(BaseModel):

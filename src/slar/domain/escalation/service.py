@@ -154,7 +154,7 @@ def delete_policy(session: Session, *, policy_id: int, principal: Principal) -> 
     users = repo.services_using(session, policy.id)
     if users:
         raise Conflict(
-            f"escalation policy {policy.id} is used by services {users}; point them elsewhere first",
+            f"escalation policy {policy.id} is used by services {users}; move them first",
             code="escalation.in_use",
             service_ids=users,
         )
