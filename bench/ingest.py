@@ -512,6 +512,9 @@ def event_indices(count: int, repeat_fraction: float, seed: int) -> Iterator[int
             yield distinct
 
 
+IDLE_REUSE_SECONDS = 3.0
+
+
 async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
@@ -546,11 +549,15 @@ async def _fixed_rate(
     timeout: float,
 ) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
-    idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+    # Idle keep-alive connections with the time each was last used. uvicorn closes a connection
+    # idle for 5 s: older ones are dropped here rather than found dead (as HTTP clients do).
+    idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
     slots = asyncio.Semaphore(max_connections)
     latencies: list[float] = []  # from the scheduled send time
     service: list[float] = []  # from the moment the request was written
     statuses: Counter[str] = Counter()
+    by_second: dict[int, list[float]] = {}  # latencies by second of the scheduled send time
+    start = loop.time() + 0.05
     head = (
         f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
         "Content-Type: application/json\r\nContent-Length: "
@@ -559,8 +566,15 @@ async def _fixed_rate(
     async def one(scheduled: float, body: bytes) -> None:
         async with slots:
             conn = None
+            while idle and conn is None:
+                reader, writer, last_used = idle.pop()
+                if loop.time() - last_used < IDLE_REUSE_SECONDS and not reader.at_eof():
+                    conn = (reader, writer)
+                else:
+                    writer.close()
             try:
-                conn = idle.pop() if idle else await asyncio.open_connection("127.0.0.1", port)
+                if conn is None:
+                    conn = await asyncio.open_connection("127.0.0.1", port)
                 reader, writer = conn
                 sent = loop.time()
                 writer.write(head + str(len(body)).encode() + b"\r\n\r\n" + body)
@@ -575,13 +589,13 @@ async def _fixed_rate(
             if 200 <= status < 300:
                 latencies.append(done - scheduled)
                 service.append(done - sent)
+                by_second.setdefault(int(scheduled - start), []).append(done - scheduled)
             if keep_alive:
-                idle.append(conn)
+                idle.append((reader, writer, done))
             else:
                 writer.close()
 
     tasks = []
-    start = loop.time() + 0.05
     for i, body in enumerate(bodies):
         scheduled = start + i / rate
         delay = scheduled - loop.time()
@@ -594,7 +608,7 @@ async def _fixed_rate(
     if pending:
         await asyncio.wait(pending, timeout=5)
     elapsed = loop.time() - start
-    for _, writer in idle:
+    for _, writer, _ in idle:
         writer.close()
     return {
         "latencies": latencies,
@@ -602,6 +616,10 @@ async def _fixed_rate(
         "statuses": statuses,
         "unfinished": len(pending),
         "elapsed": elapsed,
+        "p99_by_second": [
+            _percentile(sorted(by_second.get(sec, [])), 99) * 1000
+            for sec in range(max(by_second, default=-1) + 1)
+        ],
     }
 
 
@@ -652,7 +670,9 @@ def run_fixed_rate(
         cpu=cpu_use(before, after, loadgen_is_child=False),
         target_rate=rate,
         extra={
-            "statuses": dict(statuses),
+            "statuses": dict(statuses)
+            | ({"unfinished": out["unfinished"]} if out["unfinished"] else {}),
+            "p99_by_second": out["p99_by_second"],
             "service_p99_ms": _percentile(sorted(out["service"]), 99) * 1000,
         },
     )
@@ -1089,6 +1109,12 @@ def build_report(
                 f"| {fmt_ms(r.max_ms)} | {statuses} | " + " | ".join(cpu) + " |"
             )
 
+    if fixed:
+        lines += ["", "p99 per second of the run (ms), to tell steady slowness from stalls:", ""]
+        for r in fixed:
+            series = ", ".join(fmt_ms(v) for v in r.extra["p99_by_second"])
+            lines.append(f"- {r.system}: {series}")
+
     slar_max = [r for r in closed if r.system.startswith("slar")]
     alerta_max = {(r.load, r.connections): r for r in closed if r.system == "alerta"}
     pairs = [
@@ -1300,7 +1326,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pause", type=float, default=2.0, help="seconds between runs")
     parser.add_argument(
         "--workers",
-        default="2",
+        default="3",
         help="SLAR_WORKERS; a comma list (2,3) runs SLAR once per value",
     )
     parser.add_argument(

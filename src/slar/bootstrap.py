@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import secrets
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from slar.api.state import ApiState
 from slar.db import Database, create_database
 from slar.domain.identity import service as identity_service
 from slar.domain.identity.auth import AuthConfig, resolve_signing_key
+from slar.jobs.handlers import Handler, HandlerRegistry
+from slar.jobs.runner import Runner, RunnerConfig
+from slar.jobs.ticks import Tick
+from slar.jobs.wakeup import wakeup_for
 from slar.kernel.clock import Clock, SystemClock
 from slar.migrations import upgrade_to_head
 from slar.settings import Settings
@@ -64,3 +70,70 @@ def ensure_first_admin(
             session, email=email, name="Administrator", password=password, now=clock.now()
         )
     return FirstAdmin(email=email, password=password) if created else None
+
+
+# --- the worker ------------------------------------------------------------------------------
+
+
+def job_handlers(settings: Settings) -> dict[str, Handler]:
+    """Every job kind ``slar worker`` runs, with its adapters injected (``functools.partial``).
+
+    Kinds missing here are never claimed by this worker (``slack.deliver`` is the Slack
+    worker's).
+    """
+    handlers: dict[str, Handler] = {}
+    return handlers
+
+
+def periodic_ticks(settings: Settings) -> list[Tick]:
+    """The periodic sweeps of the worker: ``(name, interval_seconds, callable(session, now))``."""
+    ticks: list[Tick] = []
+    return ticks
+
+
+def load_handler_registry(spec: str) -> dict[str, Handler]:
+    """Import ``module:attribute`` (``SLAR_WORKER_HANDLERS``): a mapping of kind to handler, or
+    a callable without arguments returning one. A testing and extension hook."""
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise ValueError(f"SLAR_WORKER_HANDLERS={spec!r}: expected 'module:attribute'")
+    try:
+        target = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"SLAR_WORKER_HANDLERS={spec!r}: {exc}") from exc
+    registry = target if isinstance(target, Mapping) else target()
+    if not isinstance(registry, Mapping) or not all(callable(h) for h in registry.values()):
+        raise ValueError(f"SLAR_WORKER_HANDLERS={spec!r}: not a mapping of kind to handler")
+    return dict(registry)
+
+
+def build_worker(
+    settings: Settings,
+    clock: Clock,
+    handlers: HandlerRegistry,
+    ticks: Sequence[Tick],
+    *,
+    db: Database | None = None,
+    on_progress: Callable[[], None] | None = None,
+) -> Runner:
+    """A job runner configured from ``WorkerSettings``; ``SLAR_WORKER_HANDLERS`` adds kinds."""
+    registry = dict(handlers)
+    if settings.worker.handlers:
+        registry.update(load_handler_registry(settings.worker.handlers))
+    db = db or build_database(settings)
+    worker = settings.worker
+    config = RunnerConfig(
+        # The suffix keeps leases apart even when two processes share SLAR_WORKER_ID (or a
+        # restarted container reuses hostname:pid).
+        worker_id=f"{worker.worker_id}/{secrets.token_hex(3)}",
+        batch_size=worker.batch_size,
+        lease_seconds=worker.lease_seconds,
+        max_retries=worker.max_retries,
+        backoff_base=worker.backoff_base_seconds,
+        backoff_max=worker.backoff_max_seconds,
+        poll_interval=worker.poll_interval,
+        concurrency=min(worker.concurrency, max(1, settings.database.pool_size - 1)),
+    )
+    return Runner(
+        db, clock, registry, config, ticks=ticks, wakeup=wakeup_for(db), on_progress=on_progress
+    )

@@ -104,6 +104,57 @@ def api(port: int | None, workers: int | None, run_migrations: bool) -> None:
 
 
 @main.command()
+@click.option("--once", is_flag=True, help="Run the jobs and ticks due now, then exit (cron).")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Liveness probe: exit 0 if the running worker's heartbeat is fresh, else 1.",
+)
+@click.option(
+    "--max-age",
+    type=click.FloatRange(min=1),
+    default=None,
+    help="With --check: seconds a heartbeat stays fresh (default from the lease and poll).",
+)
+def worker(once: bool, check: bool, max_age: float | None) -> None:
+    """Run background jobs and periodic ticks (DATABASE_URL, POLL_INTERVAL, BATCH_SIZE)."""
+    from pathlib import Path
+
+    from slar.worker.main import Heartbeat, check_heartbeat, run_process
+
+    settings = _settings()
+    heartbeat_file = Path(settings.worker.heartbeat_file)
+    if check:
+        alive, message = check_heartbeat(
+            heartbeat_file, max_age or settings.worker.heartbeat_max_age
+        )
+        click.echo(message, err=not alive)
+        sys.exit(0 if alive else 1)
+
+    from slar import bootstrap
+    from slar.kernel.clock import SystemClock
+    from slar.observability.logs import configure_logging
+
+    configure_logging(settings.log.level, settings.log.format)
+    heartbeat = Heartbeat(heartbeat_file)
+    try:
+        runner = bootstrap.build_worker(
+            settings,
+            SystemClock(),
+            bootstrap.job_handlers(settings),
+            bootstrap.periodic_ticks(settings),
+            on_progress=heartbeat.beat,
+        )
+    except ValueError as exc:
+        click.echo(f"slar: {exc}", err=True)
+        sys.exit(2)
+    result = run_process(runner, heartbeat=heartbeat, once=once)
+    runner.db.dispose()
+    if result is not None:
+        click.echo(f"ran {result.claimed} job(s)")
+
+
+@main.command()
 @click.option("--email", required=True)
 @click.option("--name", default="")
 @click.option("--role", type=click.Choice(["admin", "responder", "observer"]), default="responder")

@@ -1,6 +1,7 @@
 """Application factories for uvicorn (``factory=True``), one per HTTP role.
 
-Each worker process builds its own settings, engine and state from the environment.
+Each worker process builds its own settings, engine and state from the environment; ``serve``
+also runs a job worker in each process (see ``slar.gateway``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from slar.api.app import create_api_app
 from slar.gateway import create_gateway_app
 from slar.observability.logs import configure_logging
 from slar.settings import load_settings
+from slar.worker.main import WorkerThread
 
 
 def api_app() -> FastAPI:
@@ -23,4 +25,11 @@ def api_app() -> FastAPI:
 def serve_app() -> FastAPI:
     settings = load_settings()
     configure_logging(settings.log.level, settings.log.format)
-    return create_gateway_app(bootstrap.build_api_state(settings))
+    state = bootstrap.build_api_state(settings)
+    runner = bootstrap.build_worker(
+        settings,
+        state.clock,
+        bootstrap.job_handlers(settings),
+        bootstrap.periodic_ticks(settings),
+    )
+    return create_gateway_app(state, worker=WorkerThread(runner))

@@ -12,7 +12,15 @@ import socket
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -145,8 +153,9 @@ class WorkerSettings(_Group):
     worker_id: str = Field(
         default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}",
         min_length=1,
-        max_length=255,
+        max_length=200,
         validation_alias=_env("SLAR_WORKER_ID"),
+        description="Names this worker in leases and logs (a random suffix is added).",
     )
     handlers: str | None = Field(
         None,
@@ -160,6 +169,59 @@ class WorkerSettings(_Group):
         return max(2 * self.lease_seconds, 3 * self.poll_interval, 30.0)
 
 
+class SmtpSettings(_Group):
+    """Outgoing e-mail (pages, codes, handoff notices). Unset host: e-mail is not configured."""
+
+    host: str | None = Field(None, validation_alias=_env("SLAR_SMTP_HOST"))
+    port: int = Field(587, ge=1, le=65535, validation_alias=_env("SLAR_SMTP_PORT"))
+    tls: Literal["none", "starttls", "tls"] = Field(
+        "starttls",
+        validation_alias=_env("SLAR_SMTP_TLS"),
+        description="none (plain), starttls (upgrade, usually port 587) or tls (implicit, 465).",
+    )
+    username: str | None = Field(None, validation_alias=_env("SLAR_SMTP_USERNAME"))
+    password: SecretStr | None = Field(None, validation_alias=_env("SLAR_SMTP_PASSWORD"))
+    from_address: str = Field(
+        "SLAR <slar@localhost>",
+        validation_alias=_env("SLAR_SMTP_FROM"),
+        description="The From header, e.g. 'SLAR <oncall@example.com>'.",
+    )
+    timeout: float = Field(10.0, gt=0, le=300, validation_alias=_env("SLAR_SMTP_TIMEOUT"))
+
+    @field_validator("tls", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host)
+
+
+class SmsSettings(_Group):
+    """Outgoing SMS through a Twilio-compatible Messages API."""
+
+    base_url: str = Field("https://api.twilio.com", validation_alias=_env("SLAR_SMS_BASE_URL"))
+    account_sid: str | None = Field(None, validation_alias=_env("SLAR_SMS_ACCOUNT_SID"))
+    auth_token: SecretStr | None = Field(None, validation_alias=_env("SLAR_SMS_AUTH_TOKEN"))
+    from_number: str | None = Field(
+        None,
+        validation_alias=_env("SLAR_SMS_FROM"),
+        description="Sender: an E.164 number, or a Messaging Service SID (MG...).",
+    )
+    timeout: float = Field(10.0, gt=0, le=300, validation_alias=_env("SLAR_SMS_TIMEOUT"))
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.account_sid and self.auth_token and self.from_number)
+
+
+class WebhookSettings(_Group):
+    """Outgoing webhooks (personal webhook contact methods)."""
+
+    timeout: float = Field(10.0, gt=0, le=300, validation_alias=_env("SLAR_WEBHOOK_TIMEOUT"))
+
+
 class Settings(BaseModel):
     """All settings groups, read once."""
 
@@ -170,6 +232,9 @@ class Settings(BaseModel):
     http: HttpSettings
     log: LogSettings
     worker: WorkerSettings
+    smtp: SmtpSettings
+    sms: SmsSettings
+    webhook: WebhookSettings
 
 
 class SettingsError(Exception):
@@ -182,6 +247,9 @@ _GROUPS: dict[str, type[_Group]] = {
     "http": HttpSettings,
     "log": LogSettings,
     "worker": WorkerSettings,
+    "smtp": SmtpSettings,
+    "sms": SmsSettings,
+    "webhook": WebhookSettings,
 }
 
 

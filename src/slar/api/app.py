@@ -16,7 +16,10 @@ from slar.api.routers import (
     incidents,
     ingest,
     integrations,
+    jobs,
     maintenance,
+    notifications,
+    schedules,
     services,
     teams,
     users,
@@ -54,7 +57,10 @@ def create_api_app(state: ApiState) -> FastAPI:
         incidents,
         alerts,
         analytics,
+        schedules,
         ingest,
+        jobs,
+        notifications,
     ):
         app.include_router(module.router)
     origins = state.settings.http.cors_origin_list

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
@@ -38,7 +39,8 @@ RETRY_AFTER_SECONDS = "5"
 def error_body(code: str, message: str, **details: object) -> dict[str, object]:
     body: dict[str, object] = {"error": {"code": code, "message": message}}
     if details:
-        body["error"] = {"code": code, "message": message, "details": details}
+        # Details may carry datetimes and other values JSON has no type for.
+        body["error"] = {"code": code, "message": message, "details": jsonable_encoder(details)}
     return body
 
 

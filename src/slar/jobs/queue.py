@@ -1,7 +1,8 @@
 """Enqueueing: a job is written in the caller's transaction, so it exists iff the change that
 caused it commits. On PostgreSQL a ``NOTIFY`` (delivered at commit) wakes idle workers at once.
 
-Claiming, completing, retrying and dead-lettering live in ``slar.jobs.runner``.
+Claiming, completing, retrying and dead-lettering: ``slar.jobs.repository`` (SQL) and
+``slar.jobs.runner`` (the loop).
 """
 
 from __future__ import annotations

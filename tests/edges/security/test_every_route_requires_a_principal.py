@@ -22,6 +22,8 @@ PUBLIC = {
     "/auth/login",  # exchanges credentials for tokens
     "/auth/refresh",  # exchanges a refresh token for tokens
     "/v2/enqueue",  # ingestion: authenticated by routing_key in the body
+    "/ical/schedules/{token}.ics",  # calendar feed: the secret token in the URL is the key
+    "/ical/users/{token}.ics",  # calendar feed: the secret token in the URL is the key
 }
 ROUTERS = Path(__file__).resolve().parents[3] / "src" / "slar" / "api" / "routers"
 INGESTION = re.compile(r"^/integrations/\{key\}/[a-z_{}]+$")  # authenticated by the key in the URL

@@ -52,7 +52,7 @@ def _render(session: Session, policy: EscalationPolicy) -> PolicyOut:
                 delay_minutes=level.delay_minutes,
                 targets=[
                     TargetOut(
-                        kind=t.kind,  # type: ignore[arg-type]
+                        kind=t.kind,
                         id=t.target_id,
                         name=names[t.kind].get(t.target_id, f"missing {t.kind} {t.target_id}"),
                     )

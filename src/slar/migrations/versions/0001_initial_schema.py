@@ -105,6 +105,42 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_api_keys_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "contact_methods",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("label", sa.String(length=200), nullable=False),
+        sa.Column("address", sa.String(length=2048), nullable=False),
+        sa.Column("secret", sa.String(length=128), nullable=True),
+        sa.Column("verified", sa.Boolean(), nullable=False),
+        sa.Column("verification_digest", sa.String(length=64), nullable=True),
+        sa.Column(
+            "verification_expires_at", slar.db.base.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("verification_attempts", sa.Integer(), nullable=False),
+        sa.Column("created_at", slar.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", slar.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "kind IN ('email', 'sms', 'slack', 'webhook')", name=op.f("ck_contact_methods_kind")
+        ),
+        sa.CheckConstraint(
+            "verification_attempts >= 0", name=op.f("ck_contact_methods_verification_attempts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_contact_methods_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contact_methods")),
+        sa.UniqueConstraint(
+            "user_id", "kind", "address", name=op.f("uq_contact_methods_user_id_kind_address")
+        ),
+    )
+    with op.batch_alter_table("contact_methods", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_contact_methods_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
         "escalation_policies",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("team_id", sa.Integer(), nullable=False),
@@ -151,6 +187,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_refresh_tokens_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "schedules",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("time_zone", sa.String(length=64), nullable=False),
+        sa.Column("ical_token", sa.String(length=64), nullable=False),
+        sa.Column("created_at", slar.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", slar.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("length(ical_token) >= 32", name=op.f("ck_schedules_ical_token_length")),
+        sa.ForeignKeyConstraint(
+            ["team_id"], ["teams.id"], name=op.f("fk_schedules_team_id_teams"), ondelete="RESTRICT"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_schedules")),
+        sa.UniqueConstraint("ical_token", name=op.f("uq_schedules_ical_token")),
+        sa.UniqueConstraint("name", name=op.f("uq_schedules_name")),
+    )
+    with op.batch_alter_table("schedules", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_schedules_team_id"), ["team_id"], unique=False)
+
+    op.create_table(
         "team_memberships",
         sa.Column("team_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -169,6 +226,23 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("team_id", "user_id", name=op.f("pk_team_memberships")),
+    )
+    op.create_table(
+        "user_calendar_tokens",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("token", sa.String(length=64), nullable=False),
+        sa.Column("created_at", slar.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "length(token) >= 32", name=op.f("ck_user_calendar_tokens_token_length")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_user_calendar_tokens_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_user_calendar_tokens")),
+        sa.UniqueConstraint("token", name=op.f("uq_user_calendar_tokens_token")),
     )
     op.create_table(
         "escalation_levels",
@@ -193,6 +267,127 @@ def upgrade() -> None:
     with op.batch_alter_table("escalation_levels", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_escalation_levels_policy_id"), ["policy_id"], unique=False
+        )
+
+    op.create_table(
+        "notification_rules",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("contact_method_id", sa.Integer(), nullable=False),
+        sa.Column("urgency", sa.String(length=10), nullable=False),
+        sa.Column("delay_minutes", sa.Integer(), nullable=False),
+        sa.Column("created_at", slar.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "urgency IN ('high', 'low')", name=op.f("ck_notification_rules_urgency")
+        ),
+        sa.CheckConstraint(
+            "delay_minutes >= 0 AND delay_minutes <= 1440",
+            name=op.f("ck_notification_rules_delay_minutes"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["contact_method_id"],
+            ["contact_methods.id"],
+            name=op.f("fk_notification_rules_contact_method_id_contact_methods"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_notification_rules_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_rules")),
+        sa.UniqueConstraint(
+            "contact_method_id",
+            "urgency",
+            "delay_minutes",
+            name=op.f("uq_notification_rules_contact_method_id_urgency_delay_minutes"),
+        ),
+    )
+    with op.batch_alter_table("notification_rules", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_notification_rules_contact_method_id"),
+            ["contact_method_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            batch_op.f("ix_notification_rules_user_id"), ["user_id"], unique=False
+        )
+
+    op.create_table(
+        "schedule_layers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("schedule_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("rotation_type", sa.String(length=10), nullable=False),
+        sa.Column("rotation_length", sa.Integer(), nullable=False),
+        sa.Column("rotation_unit", sa.String(length=5), nullable=True),
+        sa.Column("handoff_time", sa.String(length=5), nullable=True),
+        sa.Column("handoff_weekday", sa.Integer(), nullable=True),
+        sa.Column("starts_at", slar.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("restrictions", slar.db.base.JSONType(), nullable=False),
+        sa.Column("created_at", slar.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "rotation_type IN ('hourly', 'daily', 'weekly', 'custom')",
+            name=op.f("ck_schedule_layers_rotation_type"),
+        ),
+        sa.CheckConstraint(
+            "rotation_unit IS NULL OR rotation_unit IN ('hours', 'days')",
+            name=op.f("ck_schedule_layers_rotation_unit"),
+        ),
+        sa.CheckConstraint(
+            "handoff_weekday IS NULL OR (handoff_weekday >= 0 AND handoff_weekday <= 6)",
+            name=op.f("ck_schedule_layers_handoff_weekday"),
+        ),
+        sa.CheckConstraint("rotation_length >= 1", name=op.f("ck_schedule_layers_rotation_length")),
+        sa.ForeignKeyConstraint(
+            ["schedule_id"],
+            ["schedules.id"],
+            name=op.f("fk_schedule_layers_schedule_id_schedules"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_schedule_layers")),
+        sa.UniqueConstraint(
+            "schedule_id", "position", name=op.f("uq_schedule_layers_schedule_id_position")
+        ),
+    )
+    op.create_table(
+        "schedule_overrides",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("schedule_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("starts_at", slar.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", slar.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", slar.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("ends_at > starts_at", name=op.f("ck_schedule_overrides_ordered")),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["users.id"],
+            name=op.f("fk_schedule_overrides_created_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["schedule_id"],
+            ["schedules.id"],
+            name=op.f("fk_schedule_overrides_schedule_id_schedules"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_schedule_overrides_user_id_users"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_schedule_overrides")),
+    )
+    with op.batch_alter_table("schedule_overrides", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_schedule_overrides_schedule_ends", ["schedule_id", "ends_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_schedule_overrides_user_id"), ["user_id"], unique=False
         )
 
     op.create_table(
@@ -311,6 +506,30 @@ def upgrade() -> None:
     with op.batch_alter_table("maintenance_windows", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_maintenance_windows_service_id"), ["service_id"], unique=False
+        )
+
+    op.create_table(
+        "schedule_layer_users",
+        sa.Column("layer_id", sa.Integer(), nullable=False),
+        sa.Column("ordinal", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["layer_id"],
+            ["schedule_layers.id"],
+            name=op.f("fk_schedule_layer_users_layer_id_schedule_layers"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_schedule_layer_users_user_id_users"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("layer_id", "ordinal", name=op.f("pk_schedule_layer_users")),
+    )
+    with op.batch_alter_table("schedule_layer_users", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_schedule_layer_users_user_id"), ["user_id"], unique=False
         )
 
     op.create_table(
@@ -503,6 +722,63 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "deliveries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=400), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=True),
+        sa.Column("contact_method_id", sa.Integer(), nullable=True),
+        sa.Column("channel", sa.String(length=10), nullable=False),
+        sa.Column("address", sa.String(length=2048), nullable=False),
+        sa.Column("purpose", sa.String(length=20), nullable=False),
+        sa.Column("urgency", sa.String(length=10), nullable=True),
+        sa.Column("reason", sa.String(length=500), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=False),
+        sa.Column("subject", sa.Text(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", slar.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("run_at", slar.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", slar.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "channel IN ('email', 'sms', 'slack', 'webhook')", name=op.f("ck_deliveries_channel")
+        ),
+        sa.CheckConstraint(
+            "purpose IN ('page', 'test', 'verification', 'handoff')",
+            name=op.f("ck_deliveries_purpose"),
+        ),
+        sa.CheckConstraint(
+            "status IN ('queued', 'sent', 'delivered', 'failed', 'cancelled')",
+            name=op.f("ck_deliveries_status"),
+        ),
+        sa.CheckConstraint("attempts >= 0", name=op.f("ck_deliveries_attempts")),
+        sa.ForeignKeyConstraint(
+            ["contact_method_id"],
+            ["contact_methods.id"],
+            name=op.f("fk_deliveries_contact_method_id_contact_methods"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_deliveries_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_deliveries_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_deliveries")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_deliveries_idempotency_key")),
+    )
+    with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_deliveries_contact_method", ["contact_method_id", "status"], unique=False
+        )
+        batch_op.create_index("ix_deliveries_incident", ["incident_id", "id"], unique=False)
+        batch_op.create_index("ix_deliveries_user", ["user_id", "id"], unique=False)
+
+    op.create_table(
         "incident_events",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("incident_id", sa.Integer(), nullable=False),
@@ -538,6 +814,12 @@ def downgrade() -> None:
         batch_op.drop_index("ix_incident_events_incident")
 
     op.drop_table("incident_events")
+    with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.drop_index("ix_deliveries_user")
+        batch_op.drop_index("ix_deliveries_incident")
+        batch_op.drop_index("ix_deliveries_contact_method")
+
+    op.drop_table("deliveries")
     with op.batch_alter_table("alerts", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_alerts_open_fingerprint",
@@ -561,6 +843,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_incidents_service_created")
 
     op.drop_table("incidents")
+    with op.batch_alter_table("schedule_layer_users", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_schedule_layer_users_user_id"))
+
+    op.drop_table("schedule_layer_users")
     with op.batch_alter_table("maintenance_windows", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_maintenance_windows_service_id"))
 
@@ -577,11 +863,27 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_services_team_id"))
 
     op.drop_table("services")
+    with op.batch_alter_table("schedule_overrides", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_schedule_overrides_user_id"))
+        batch_op.drop_index("ix_schedule_overrides_schedule_ends")
+
+    op.drop_table("schedule_overrides")
+    op.drop_table("schedule_layers")
+    with op.batch_alter_table("notification_rules", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notification_rules_user_id"))
+        batch_op.drop_index(batch_op.f("ix_notification_rules_contact_method_id"))
+
+    op.drop_table("notification_rules")
     with op.batch_alter_table("escalation_levels", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_escalation_levels_policy_id"))
 
     op.drop_table("escalation_levels")
+    op.drop_table("user_calendar_tokens")
     op.drop_table("team_memberships")
+    with op.batch_alter_table("schedules", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_schedules_team_id"))
+
+    op.drop_table("schedules")
     with op.batch_alter_table("refresh_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_refresh_tokens_user_id"))
 
@@ -590,6 +892,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_escalation_policies_team_id"))
 
     op.drop_table("escalation_policies")
+    with op.batch_alter_table("contact_methods", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_contact_methods_user_id"))
+
+    op.drop_table("contact_methods")
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_keys_user_id"))
 
