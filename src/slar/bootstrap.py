@@ -7,11 +7,18 @@ import logging
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
+from slar import channels
 from slar.api.state import ApiState
 from slar.db import Database, create_database
+from slar.domain.escalation import engine as escalation_engine
 from slar.domain.identity import service as identity_service
 from slar.domain.identity.auth import AuthConfig, resolve_signing_key
+from slar.domain.incidents import jobs as incident_jobs
+from slar.domain.notifications import handoff
+from slar.domain.notifications import jobs as notification_jobs
+from slar.domain.notifications.ports import Senders
 from slar.jobs.handlers import Handler, HandlerRegistry
 from slar.jobs.runner import Runner, RunnerConfig
 from slar.jobs.ticks import Tick
@@ -75,20 +82,29 @@ def ensure_first_admin(
 # --- the worker ------------------------------------------------------------------------------
 
 
-def job_handlers(settings: Settings) -> dict[str, Handler]:
+def job_handlers(settings: Settings, *, senders: Senders | None = None) -> dict[str, Handler]:
     """Every job kind ``slar worker`` runs, with its adapters injected (``functools.partial``).
 
-    Kinds missing here are never claimed by this worker (``slack.deliver`` is the Slack
-    worker's).
+    ``senders`` defaults to the real channels built from settings (tests pass protocol-level
+    fakes' addresses through settings, or recording senders for scenarios). Kinds missing here
+    are never claimed by this worker (``slack.deliver`` is the Slack worker's).
     """
-    handlers: dict[str, Handler] = {}
-    return handlers
+    send = partial(
+        notification_jobs.send_notification,
+        senders=senders if senders is not None else channels.senders(settings),
+        public_url=settings.http.public_url,
+    )
+    return {
+        escalation_engine.STEP: escalation_engine.run_step,
+        escalation_engine.SNOOZE_EXPIRED: incident_jobs.snooze_expired,
+        escalation_engine.ACK_TIMEOUT: incident_jobs.ack_timeout,
+        notification_jobs.SEND_JOB: send,
+    }
 
 
 def periodic_ticks(settings: Settings) -> list[Tick]:
     """The periodic sweeps of the worker: ``(name, interval_seconds, callable(session, now))``."""
-    ticks: list[Tick] = []
-    return ticks
+    return [(handoff.TICK_NAME, handoff.TICK_SECONDS, handoff.handoff_notices)]
 
 
 def load_handler_registry(spec: str) -> dict[str, Handler]:

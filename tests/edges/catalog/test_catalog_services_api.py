@@ -27,6 +27,21 @@ def test_service_crud_and_filters(api: ApiHarness) -> None:
     search = api.make_team("Search")
     alice = api.make_user("alice@example.com", teams={payments: "member"})
     http = api.http(alice.token)
+    policy = http.post(
+        "/escalation-policies",
+        json={
+            "team_id": payments,
+            "name": "Payments primary",
+            "levels": [{"delay_minutes": 10, "targets": [{"kind": "user", "id": alice.id}]}],
+        },
+    )
+    assert policy.status_code == 201, policy.text
+    policy_id = policy.json()["id"]
+    unknown = http.post(
+        "/services", json={"team_id": payments, "name": "Ghost", "escalation_policy_id": 999}
+    )
+    assert unknown.status_code == 400
+    assert unknown.json()["error"]["code"] == "service.unknown_escalation_policy"
 
     created = http.post(
         "/services",
@@ -35,7 +50,7 @@ def test_service_crud_and_filters(api: ApiHarness) -> None:
             "name": "Checkout API",
             "description": "Takes the money",
             "urgency": "dynamic",
-            "escalation_policy_id": 7,
+            "escalation_policy_id": policy_id,
             "ack_timeout_minutes": 15,
         },
     )
@@ -43,7 +58,7 @@ def test_service_crud_and_filters(api: ApiHarness) -> None:
     svc = created.json()
     assert svc["team_id"] == payments
     assert svc["urgency"] == "dynamic"
-    assert svc["escalation_policy_id"] == 7
+    assert svc["escalation_policy_id"] == policy_id
     assert svc["ack_timeout_minutes"] == 15
     assert svc["created_at"].startswith("2026-03-02T09:00")
 

@@ -11,9 +11,9 @@ import os
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.support.harness import ApiHarness
 
 from slar.api.app import create_api_app
-from tests.support.harness import ApiHarness
 
 EXAMPLES_PER_OPERATION = int(os.environ.get("SLAR_FUZZ_EXAMPLES", "15"))
 

@@ -7,10 +7,10 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
+from tests.support.databases import drop_pg_database, new_database_url
 
 from slar.domain.models import metadata
 from slar.migrations import downgrade_to_base, upgrade_to_head
-from tests.support.databases import drop_pg_database, new_database_url
 
 
 def _fresh(backend: str, tmp_path: Path) -> str:

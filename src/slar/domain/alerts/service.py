@@ -179,10 +179,9 @@ def _incident_opened(session: Session, incident: Incident, *, actor: Actor, now:
     """Everything that follows an incident being opened by an alert; the one place to hook
     follow-up work (escalation) onto ingestion. An alert firing again after its incident
     resolved opens a new incident, so re-fires come through here too."""
-    timeline.record(
+    lifecycle.apply_opened(
         session,
-        incident_id=incident.id,
-        kind="triggered",
+        incident,
         actor=actor,
         now=now,
         message=f"Triggered by {actor.label}: {incident.title}",

@@ -42,6 +42,7 @@ from slar.domain.catalog.schemas import (
     ServiceOut,
     ServicePatchIn,
 )
+from slar.domain.escalation.models import EscalationPolicy
 from slar.domain.identity.models import Team
 from slar.domain.identity.rules import Principal, can_change_team_objects, require_team_write
 from slar.kernel.errors import Conflict, InvalidInput, NotFound
@@ -69,6 +70,15 @@ def _clean(text: str, *, field: str, code: str) -> str:
     if not cleaned:
         raise InvalidInput(f"{field} must not be blank", code=code, field=field)
     return cleaned
+
+
+def _require_policy(session: Session, policy_id: int | None) -> None:
+    if policy_id is not None and session.get(EscalationPolicy, policy_id) is None:
+        raise InvalidInput(
+            f"escalation policy {policy_id} does not exist",
+            code="service.unknown_escalation_policy",
+            field="escalation_policy_id",
+        )
 
 
 def _flush_service(session: Session, service: Service) -> None:
@@ -114,6 +124,7 @@ def create_service(
     name = _clean(name, field="name", code="service.invalid_name")
     if repo.service_by_name(session, name) is not None:
         raise _name_taken(name)
+    _require_policy(session, escalation_policy_id)
     service = Service(
         team_id=team_id,
         name=name,
@@ -150,6 +161,7 @@ def update_service(
     if patch.urgency is not None:
         service.urgency = patch.urgency
     if "escalation_policy_id" in given:
+        _require_policy(session, patch.escalation_policy_id)
         service.escalation_policy_id = patch.escalation_policy_id
     if "ack_timeout_minutes" in given:
         service.ack_timeout_minutes = patch.ack_timeout_minutes

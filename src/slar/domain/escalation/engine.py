@@ -59,9 +59,9 @@ def _snapshot(incident: Incident) -> PolicySnapshot | None:
     return PolicySnapshot.from_json(data) if data else None
 
 
-def start(session: Session, incident: Incident, *, now: datetime) -> None:
+def start(session: Session, incident: Incident, *, now: datetime) -> bool:
     """The incident (re)triggered: snapshot its service's policy the first time, then page the
-    first level at once."""
+    first level at once. False when there is no policy to follow (nobody will be paged)."""
     if incident.escalation_policy_snapshot is None:
         snapshot = repo.snapshot_for_service(session, incident.service_id)
         incident.escalation_policy_snapshot = snapshot.to_json() if snapshot else None
@@ -70,16 +70,9 @@ def start(session: Session, incident: Incident, *, now: datetime) -> None:
     incident.escalation_loop = 0
     snapshot = _snapshot(incident)
     if snapshot is None or not snapshot.levels:
-        timeline.record(
-            session,
-            incident_id=incident.id,
-            kind="escalation_none",
-            actor=SYSTEM,
-            now=now,
-            message="No escalation policy: nobody is paged for this service",
-        )
-        return
+        return False
     _schedule_step(session, incident, now, now)
+    return True
 
 
 def stop(session: Session, incident: Incident, *, now: datetime) -> None:

@@ -54,10 +54,10 @@ def snapshot_of(policy: EscalationPolicy) -> PolicySnapshot:
 
 
 def snapshot_for_service(session: Session, service_id: int) -> PolicySnapshot | None:
-    policy_id = session.scalar(select(Service.escalation_policy_id).where(Service.id == service_id))
-    if policy_id is None:
+    service = session.get(Service, service_id)  # usually in the identity map already
+    if service is None or service.escalation_policy_id is None:
         return None
-    policy = session.get(EscalationPolicy, policy_id)
+    policy = session.get(EscalationPolicy, service.escalation_policy_id)
     return snapshot_of(policy) if policy is not None else None
 
 

@@ -1,8 +1,8 @@
 """State changes shared by every path that moves an incident (users, integrations, the worker).
 
 No permission checks here: callers (``service.py`` for users, ``alerts`` for integrations) check
-first. Each change validates the transition, updates the row and writes the timeline entry.
-Later work (escalation) hooks its follow-up jobs here, so every path gets them.
+first. Each change validates the transition, updates the row, writes the timeline entry and
+tells the escalation engine, so every path (API, ingestion, worker) escalates the same way.
 """
 
 from __future__ import annotations
@@ -12,9 +12,39 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from slar.domain.catalog.models import Service
+from slar.domain.escalation import engine
 from slar.domain.incidents import rules, timeline
 from slar.domain.incidents.models import Incident
 from slar.domain.incidents.rules import Actor
+
+
+def apply_opened(
+    session: Session,
+    incident: Incident,
+    *,
+    actor: Actor,
+    now: datetime,
+    message: str,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """A new incident exists (from an alert or by hand): start escalating and record it. The
+    entry says so when the service has no escalation policy, since then nobody is paged."""
+    escalating = engine.start(session, incident, now=now)
+    snapshot = incident.escalation_policy_snapshot
+    details = dict(data or {})
+    details["escalation_policy"] = snapshot.get("name") if snapshot else None
+    if not escalating:
+        message += " (no escalation policy: nobody is paged)"
+    timeline.record(
+        session,
+        incident_id=incident.id,
+        kind="triggered",
+        actor=actor,
+        now=now,
+        message=message,
+        data=details,
+    )
 
 
 def apply_acknowledge(session: Session, incident: Incident, *, actor: Actor, now: datetime) -> None:
@@ -32,6 +62,16 @@ def apply_acknowledge(session: Session, incident: Incident, *, actor: Actor, now
         now=now,
         message=f"Acknowledged by {actor.label}",
     )
+    service = session.get(Service, incident.service_id)
+    timeout = service.ack_timeout_minutes if service is not None else None
+    engine.acknowledged(session, incident, ack_timeout_minutes=timeout, now=now)
+
+
+def apply_snooze(session: Session, incident: Incident, *, until: datetime, now: datetime) -> None:
+    """An acknowledged incident stays quiet until ``until``, then triggers again."""
+    incident.snoozed_until = until
+    incident.updated_at = now
+    engine.snoozed(session, incident, until=until, now=now)
 
 
 def apply_resolve(
@@ -58,6 +98,7 @@ def apply_resolve(
         message=message or f"Resolved by {actor.label}",
         data=data,
     )
+    engine.stop(session, incident, now=now)
 
 
 def apply_unacknowledge(
@@ -82,3 +123,4 @@ def apply_unacknowledge(
         now=now,
         message=message or f"Unacknowledged by {actor.label}",
     )
+    engine.start(session, incident, now=now)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from slar.domain.alerts import queries as alert_queries
 from slar.domain.catalog.models import Service
+from slar.domain.escalation import engine
 from slar.domain.identity.rules import Principal, require_team_write
 from slar.domain.incidents import analytics, lifecycle, rules
 from slar.domain.incidents import repository as repo
@@ -193,10 +194,9 @@ def create_incident(
             raise
         raise _duplicate(winner.id, dedup_key) from None
     who = actor_of(actor)
-    record(
+    lifecycle.apply_opened(
         session,
-        incident_id=incident.id,
-        kind="triggered",
+        incident,
         actor=who,
         now=now,
         message=f"Triggered manually by {who.label}",
@@ -271,6 +271,8 @@ def reassign(
         message=f"Assigned to {name} by {who.label}" if name else f"Unassigned by {who.label}",
         data={"from": previous, "to": assignee_id},
     )
+    if assignee_id is not None:
+        engine.page_assignee(session, incident, assignee_id=assignee_id, now=now)
     return _render(incident, service)
 
 
@@ -300,8 +302,7 @@ def snooze(
     if incident.status == rules.TRIGGERED:
         lifecycle.apply_acknowledge(session, incident, actor=who, now=now)
     until = now + timedelta(minutes=minutes)
-    incident.snoozed_until = until
-    incident.updated_at = now
+    lifecycle.apply_snooze(session, incident, until=until, now=now)
     record(
         session,
         incident_id=incident.id,
