@@ -14,6 +14,7 @@ from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
+from slar.domain.escalation.models import EscalationLevel, EscalationTarget
 from slar.domain.identity.models import User
 from slar.domain.schedules.models import (
     Schedule,
@@ -236,3 +237,15 @@ def calendar_token_of(session: Session, user_id: int) -> UserCalendarToken | Non
 
 def calendar_token_owner(session: Session, token: str) -> int | None:
     return session.scalar(select(UserCalendarToken.user_id).where(UserCalendarToken.token == token))
+
+
+def policies_targeting(session: Session, schedule_id: int) -> list[int]:
+    """Ids of the escalation policies with a level that pages this schedule."""
+    stmt = (
+        select(EscalationLevel.policy_id)
+        .join(EscalationTarget, EscalationTarget.level_id == EscalationLevel.id)
+        .where(EscalationTarget.kind == "schedule", EscalationTarget.target_id == schedule_id)
+        .distinct()
+        .order_by(EscalationLevel.policy_id)
+    )
+    return list(session.scalars(stmt))

@@ -271,8 +271,18 @@ def update_schedule(
 
 
 def delete_schedule(session: Session, *, schedule_id: int, principal: Principal) -> None:
-    """Delete a schedule with its layers and overrides."""
+    """Delete a schedule with its layers and overrides; refused while an escalation policy
+    pages it (the level would silently page nobody)."""
     schedule = _writable(session, schedule_id, principal)
+    policies = repo.policies_targeting(session, schedule_id)
+    if policies:
+        raise Conflict(
+            f"schedule {schedule_id} is a target of escalation policies {policies}; "
+            "remove it from them first",
+            code="schedule.in_use",
+            schedule_id=schedule_id,
+            policy_ids=policies,
+        )
     session.delete(schedule)
     _flush(
         session,
