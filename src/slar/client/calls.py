@@ -16,6 +16,7 @@ from slar.domain.catalog.schemas import (
     RoutingRuleOut,
     ServiceOut,
 )
+from slar.domain.escalation.schemas import PolicyOut
 from slar.domain.identity.schemas import (
     ApiKeyCreatedOut,
     ApiKeyOut,
@@ -33,6 +34,9 @@ from slar.domain.incidents.schemas import (
     IncidentOut,
     IncidentPage,
 )
+from slar.domain.notifications.schemas import ContactMethodOut, DeliveryOut, RulesOut
+from slar.domain.schedules.schemas import OnCallOut, OverrideOut, ScheduleOut, ShiftsOut
+from slar.jobs.schemas import DeadJobPage, JobOut, JobStats
 
 _TOKEN = adapter(TokenOut)
 _ME = adapter(MeOut)
@@ -58,6 +62,22 @@ _EVENTS = adapter(list[IncidentEventOut])
 _ALERTS = adapter(list[AlertOut])
 _ANALYTICS = adapter(IncidentAnalyticsOut)
 _JSON = adapter(dict[str, Any])
+_SCHEDULE = adapter(ScheduleOut)
+_SCHEDULES = adapter(list[ScheduleOut])
+_OVERRIDE = adapter(OverrideOut)
+_ONCALL = adapter(OnCallOut)
+_ONCALLS = adapter(list[OnCallOut])
+_SHIFTS = adapter(ShiftsOut)
+_POLICY = adapter(PolicyOut)
+_POLICIES = adapter(list[PolicyOut])
+_CONTACT = adapter(ContactMethodOut)
+_CONTACTS = adapter(list[ContactMethodOut])
+_RULES_OF_USER = adapter(RulesOut)
+_DELIVERY = adapter(DeliveryOut)
+_DELIVERIES = adapter(list[DeliveryOut])
+_DEAD = adapter(DeadJobPage)
+_JOB = adapter(JobOut)
+_JOB_STATS = adapter(JobStats)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -292,3 +312,110 @@ def send_event(integration_key: str, fmt: str, payload: dict[str, Any]) -> Call[
 def send_pagerduty_event(payload: dict[str, Any]) -> Call[dict[str, Any]]:
     """Post a PagerDuty Events API v2 event (``routing_key`` inside ``payload``)."""
     return Call("POST", "/v2/enqueue", _JSON, json=payload)
+
+
+# --- schedules and on-call ------------------------------------------------------------------
+
+
+def list_schedules(team_id: int | None = None) -> Call[list[ScheduleOut]]:
+    return Call("GET", "/schedules", _SCHEDULES, params={"team_id": team_id})
+
+
+def create_schedule(body: dict[str, Any]) -> Call[ScheduleOut]:
+    """``body`` as in ``docs/schedules.md`` (team, time zone, layers with rotations)."""
+    return Call("POST", "/schedules", _SCHEDULE, json=body)
+
+
+def get_schedule(schedule_id: int) -> Call[ScheduleOut]:
+    return Call("GET", f"/schedules/{schedule_id}", _SCHEDULE)
+
+
+def create_override(
+    schedule_id: int, user_id: int, start: datetime, end: datetime
+) -> Call[OverrideOut]:
+    body = {"user_id": user_id, "start": _iso(start), "end": _iso(end)}
+    return Call("POST", f"/schedules/{schedule_id}/overrides", _OVERRIDE, json=body)
+
+
+def oncall(schedule_id: int, at: datetime | None = None) -> Call[OnCallOut]:
+    """Who is on call in one schedule at ``at`` (default: now)."""
+    return Call("GET", f"/schedules/{schedule_id}/oncall", _ONCALL, params={"at": _iso(at)})
+
+
+def oncall_everywhere(at: datetime | None = None) -> Call[list[OnCallOut]]:
+    return Call("GET", "/oncall", _ONCALLS, params={"at": _iso(at)})
+
+
+def shifts(schedule_id: int, start: datetime, end: datetime) -> Call[ShiftsOut]:
+    params = {"start": _iso(start), "end": _iso(end)}
+    return Call("GET", f"/schedules/{schedule_id}/shifts", _SHIFTS, params=params)
+
+
+# --- escalation -----------------------------------------------------------------------------
+
+
+def list_escalation_policies(team_id: int | None = None) -> Call[list[PolicyOut]]:
+    return Call("GET", "/escalation-policies", _POLICIES, params={"team_id": team_id})
+
+
+def create_escalation_policy(body: dict[str, Any]) -> Call[PolicyOut]:
+    """``body``: team_id, name, repeat_count, levels of {delay_minutes, targets: [{kind, id}]}."""
+    return Call("POST", "/escalation-policies", _POLICY, json=body)
+
+
+def get_escalation_policy(policy_id: int) -> Call[PolicyOut]:
+    return Call("GET", f"/escalation-policies/{policy_id}", _POLICY)
+
+
+def replace_escalation_policy(policy_id: int, body: dict[str, Any]) -> Call[PolicyOut]:
+    return Call("PUT", f"/escalation-policies/{policy_id}", _POLICY, json=body)
+
+
+def escalate(incident_id: int) -> Call[IncidentOut]:
+    """Page the incident's next escalation level now."""
+    return Call("POST", f"/incidents/{incident_id}/escalate", _INCIDENT)
+
+
+# --- notifications --------------------------------------------------------------------------
+
+
+def list_contact_methods() -> Call[list[ContactMethodOut]]:
+    return Call("GET", "/notifications/contact-methods", _CONTACTS)
+
+
+def create_contact_method(kind: str, address: str, label: str = "") -> Call[ContactMethodOut]:
+    body = {"kind": kind, "address": address, "label": label}
+    return Call("POST", "/notifications/contact-methods", _CONTACT, json=body)
+
+
+def send_test_notification(contact_method_id: int) -> Call[DeliveryOut]:
+    return Call("POST", f"/notifications/contact-methods/{contact_method_id}/test", _DELIVERY)
+
+
+def notification_rules() -> Call[RulesOut]:
+    return Call("GET", "/notifications/rules", _RULES_OF_USER)
+
+
+def set_notification_rules(rules: list[dict[str, Any]]) -> Call[RulesOut]:
+    """``rules``: [{contact_method_id, urgency: high|low, delay_minutes}]; empty: the default."""
+    return Call("PUT", "/notifications/rules", _RULES_OF_USER, json={"rules": rules})
+
+
+def incident_deliveries(incident_id: int) -> Call[list[DeliveryOut]]:
+    return Call("GET", f"/incidents/{incident_id}/deliveries", _DELIVERIES)
+
+
+# --- jobs (admin) ---------------------------------------------------------------------------
+
+
+def dead_jobs(kind: str | None = None, limit: int = 50, offset: int = 0) -> Call[DeadJobPage]:
+    params = {"kind": kind, "limit": limit, "offset": offset}
+    return Call("GET", "/jobs/dead", _DEAD, params=params)
+
+
+def retry_job(job_id: int) -> Call[JobOut]:
+    return Call("POST", f"/jobs/{job_id}/retry", _JOB)
+
+
+def job_stats() -> Call[JobStats]:
+    return Call("GET", "/jobs/stats", _JOB_STATS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from tests.support.harness import ApiHarness
@@ -79,3 +80,64 @@ def test_client_reports_bad_credentials(api: ApiHarness) -> None:
         slar.login("nobody@example.com", "wrong password")
     assert refused.value.status == 401
     assert refused.value.code == "auth.bad_credentials"
+
+
+def test_client_sets_up_on_call_and_reads_it_back(api: ApiHarness) -> None:
+    admin = api.make_user("boss@example.com", role="admin")
+    with SlarClient(api.url, admin.token) as slar:
+        team = slar.call(calls.create_team("Search"))
+        slar.call(calls.set_member(team.id, admin.id, "manager"))
+        schedule = slar.call(
+            calls.create_schedule(
+                {
+                    "team_id": team.id,
+                    "name": "Search primary",
+                    "time_zone": "Europe/London",
+                    "layers": [
+                        {
+                            "name": "Daily",
+                            "users": [admin.id],
+                            "rotation": {"type": "daily", "handoff_time": "09:00"},
+                            "start": "2026-03-01T09:00:00Z",
+                        }
+                    ],
+                }
+            )
+        )
+        now = api.clock.now()
+        on_call = slar.call(calls.oncall(schedule.id, at=now))
+        assert [user.id for user in on_call.users] == [admin.id]
+        assert any(s.schedule_id == schedule.id for s in slar.call(calls.oncall_everywhere()))
+        week = slar.call(calls.shifts(schedule.id, now, now + timedelta(days=7)))
+        assert week.shifts
+        assert {shift.user.id for shift in week.shifts} == {admin.id}
+
+        policy = slar.call(
+            calls.create_escalation_policy(
+                {
+                    "team_id": team.id,
+                    "name": "Search escalation",
+                    "levels": [
+                        {"delay_minutes": 5, "targets": [{"kind": "schedule", "id": schedule.id}]},
+                        {"delay_minutes": 5, "targets": [{"kind": "team", "id": team.id}]},
+                    ],
+                }
+            )
+        )
+        assert [t.kind for level in policy.levels for t in level.targets] == ["schedule", "team"]
+        service = slar.call(
+            calls.create_service(team.id, "search-api", escalation_policy_id=policy.id)
+        )
+        incident = slar.call(calls.create_incident(service.id, "Indexing stalled"))
+        escalated = slar.call(calls.escalate(incident.id))
+        assert escalated.status == "triggered"
+
+        method = slar.call(calls.create_contact_method("email", "boss@example.com", "work"))
+        rules = slar.call(
+            calls.set_notification_rules(
+                [{"contact_method_id": method.id, "urgency": "high", "delay_minutes": 0}]
+            )
+        )
+        assert [r.contact_method_id for r in rules.rules] == [method.id]
+        assert slar.call(calls.job_stats()).model_dump()  # admin view of the queue
+        assert slar.call(calls.dead_jobs()).total == 0
