@@ -7,16 +7,22 @@ through the ingestion path with real sender payloads — so the demo shows what 
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from slar.db import Database
 from slar.domain.alerts.service import receive
 from slar.domain.catalog import service as catalog
+from slar.domain.escalation import service as escalation
+from slar.domain.escalation.schemas import LevelIn, PolicyIn, TargetIn
 from slar.domain.identity import repository as identity_repo
 from slar.domain.identity import service as identity
 from slar.domain.identity.rules import Principal
 from slar.domain.incidents import service as incidents
+from slar.domain.schedules import service as schedules
+from slar.domain.schedules.schemas import LayerIn, RotationIn
 from slar.kernel.clock import Clock
 from slar.kernel.errors import Conflict
 
@@ -83,6 +89,53 @@ def _alertmanager_group() -> dict[str, Any]:
     }
 
 
+def _on_call(
+    session: Session,
+    teams: dict[str, int],
+    people: dict[str, Principal],
+    admin: Principal,
+    now: datetime,
+) -> dict[str, int]:
+    """A schedule and an escalation policy per team: the schedule first, then the whole team."""
+    members = {
+        "Payments": [people["alice@demo.slar.local"].user_id],
+        "Platform": [people["bob@demo.slar.local"].user_id, people["dana@demo.slar.local"].user_id],
+    }
+    monday = (now - timedelta(days=now.weekday() + 7)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
+    policies: dict[str, int] = {}
+    for team, users in members.items():
+        rotation = RotationIn(type="weekly", handoff_time="09:00", handoff_weekday="monday")
+        schedule = schedules.create_schedule(
+            session,
+            team_id=teams[team],
+            name=f"{team} primary",
+            description=f"Who answers for {team}",
+            time_zone="Europe/London",
+            layers=[LayerIn(name="Weekly", users=users, rotation=rotation, start=monday)],
+            principal=admin,
+            now=now,
+            public_url="",
+        )
+        policy = escalation.create_policy(
+            session,
+            body=PolicyIn(
+                team_id=teams[team],
+                name=f"{team} escalation",
+                repeat_count=1,
+                levels=[
+                    LevelIn(delay_minutes=15, targets=[TargetIn(kind="schedule", id=schedule.id)]),
+                    LevelIn(delay_minutes=15, targets=[TargetIn(kind="team", id=teams[team])]),
+                ],
+            ),
+            principal=admin,
+            now=now,
+        )
+        policies[team] = policy.id
+    return policies
+
+
 def load_demo(db: Database, clock: Clock) -> str:
     """Create the demo data; refuses to run twice. Returns what to tell the operator."""
     lines: list[str] = []
@@ -125,6 +178,8 @@ def load_demo(db: Database, clock: Clock) -> str:
             people[email] = identity_repo.principal_for(user)
             lines.append(f"  {role:<9} {email:<24} password: {password}")
 
+        policies = _on_call(session, teams, people, admin, now)
+
         keys: dict[str, tuple[str, str]] = {}
         for team, name, desc, urgency, kind, integration_name in SERVICES:
             svc = catalog.create_service(
@@ -133,6 +188,7 @@ def load_demo(db: Database, clock: Clock) -> str:
                 name=name,
                 description=desc,
                 urgency=urgency,
+                escalation_policy_id=policies[team],
                 principal=admin,
                 now=now,
             )
@@ -219,7 +275,8 @@ def load_demo(db: Database, clock: Clock) -> str:
 
     return "\n".join(
         [
-            "Demo loaded: teams Payments and Platform, 4 services, 4 integrations, 4 incidents.",
+            "Demo loaded: teams Payments and Platform, weekly schedules, escalation policies,"
+            " 4 services, 4 integrations, 4 incidents.",
             "Demo users (shown once):",
             *lines,
         ]

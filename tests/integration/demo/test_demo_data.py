@@ -30,6 +30,10 @@ def test_demo_loads_teams_services_and_incidents_once(db: Database, clock: FakeC
     assert statuses == ["acknowledged", "resolved", "triggered", "triggered"]
     assert alerts == 5  # two Alertmanager alerts in one group, then one per other sender
     assert grouped == 2
+    with db.read() as session:
+        snapshots = list(session.scalars(select(Incident.escalation_policy_snapshot)))
+    # every demo service pages through its team's policy: schedule first, then the team
+    assert all(s is not None and len(s["levels"]) == 2 for s in snapshots)
 
     with pytest.raises(Conflict):
         load_demo(db, clock)
