@@ -69,3 +69,16 @@ def test_health_is_public_and_reports_database(api: ApiHarness) -> None:
     assert ready.status_code == 200
     assert ready.json()["database"] == api.backend
     assert "x-request-id" in ready.headers
+
+
+def test_the_first_admin_of_a_fresh_install_can_sign_in(api: ApiHarness) -> None:
+    from slar.bootstrap import ensure_first_admin
+
+    admin = ensure_first_admin(api.db, api.clock)
+    assert admin is not None
+    assert admin.email == "admin@slar.local"  # a special-use domain: must still be accepted
+    signed_in = api.http().post(
+        "/auth/login", json={"email": admin.email, "password": admin.password}
+    )
+    assert signed_in.status_code == 200, signed_in.text
+    assert ensure_first_admin(api.db, api.clock) is None  # only ever once

@@ -21,7 +21,7 @@ from slar.domain.escalation.policy import PolicySnapshot, Position
 from slar.domain.incidents import timeline
 from slar.domain.incidents.models import Incident
 from slar.domain.incidents.rules import TRIGGERED, Actor
-from slar.domain.notifications.service import page_user
+from slar.domain.notifications.service import cancel_pages, page_user
 from slar.jobs.queue import enqueue
 
 STEP = "escalation.step"
@@ -75,16 +75,24 @@ def start(session: Session, incident: Incident, *, now: datetime) -> bool:
     return True
 
 
+def _cancel_waiting_pages(session: Session, incident: Incident) -> None:
+    reason = f"not sent: the incident is {incident.status}"
+    cancel_pages(session, incident_id=incident.id, reason=reason)
+
+
 def stop(session: Session, incident: Incident, *, now: datetime) -> None:
-    """Acknowledged or resolved: pending steps become no-ops."""
+    """Acknowledged or resolved: pending steps become no-ops, waiting pages are cancelled."""
     _fence(incident, now)
+    _cancel_waiting_pages(session, incident)
 
 
 def acknowledged(
     session: Session, incident: Incident, *, ack_timeout_minutes: int | None, now: datetime
 ) -> None:
-    """Stop escalating; when the service sets an acknowledgement timeout, re-trigger after it."""
+    """Stop escalating (waiting pages are cancelled); when the service sets an acknowledgement
+    timeout, re-trigger after it."""
     generation = _fence(incident, now)
+    _cancel_waiting_pages(session, incident)
     if ack_timeout_minutes:
         enqueue(
             session,

@@ -105,5 +105,6 @@ def user_names(session: Session, user_ids: Iterable[int]) -> list[str]:
     ids = list(user_ids)
     if not ids:
         return []
-    names = dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))).tuples())
+    rows = session.execute(select(User.id, User.name).where(User.id.in_(ids)))
+    names = {int(user_id): str(name) for user_id, name in rows}
     return [names.get(u, f"user {u}") for u in ids]

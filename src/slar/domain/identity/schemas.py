@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from slar.kernel.emails import normalise_email
 
 Role = Literal["admin", "responder", "observer"]
 TeamRole = Literal["manager", "member"]
+EmailAddress = Annotated[str, AfterValidator(normalise_email)]
 
 
 class LoginIn(BaseModel):
-    email: EmailStr
+    email: EmailAddress
     password: str = Field(min_length=1, max_length=1024)
 
 
@@ -53,7 +56,7 @@ class MeOut(UserOut):
 class UserCreateIn(BaseModel):
     """An admin creates a user; without a password the user signs in through SSO only."""
 
-    email: EmailStr
+    email: EmailAddress
     name: str = Field(min_length=1, max_length=200)
     role: Role = "responder"
     password: str | None = Field(None, min_length=8, max_length=1024)

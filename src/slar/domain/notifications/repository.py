@@ -13,7 +13,7 @@ from slar.domain.catalog.models import Service
 from slar.domain.identity.models import User
 from slar.domain.incidents.models import Incident
 from slar.domain.notifications.models import ContactMethod, Delivery, NotificationRule
-from slar.domain.notifications.rules import QUEUED, RuleFact
+from slar.domain.notifications.rules import CANCELLED, PAGE, QUEUED, RuleFact
 
 
 def user(session: Session, user_id: int) -> User | None:
@@ -150,6 +150,19 @@ def cancel_queued_for_method(session: Session, contact_method_id: int, *, reason
         update(Delivery)
         .where(Delivery.contact_method_id == contact_method_id, Delivery.status == QUEUED)
         .values(status="cancelled", last_error=reason)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def cancel_queued_pages(session: Session, incident_id: int, *, reason: str) -> int:
+    result = session.execute(
+        update(Delivery)
+        .where(
+            Delivery.incident_id == incident_id,
+            Delivery.purpose == PAGE,
+            Delivery.status == QUEUED,
+        )
+        .values(status=CANCELLED, last_error=reason)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

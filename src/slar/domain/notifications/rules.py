@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from email_validator import EmailNotValidError, validate_email
-
 from slar.domain.identity.rules import Principal
+from slar.kernel.emails import normalise_email
 from slar.kernel.errors import Conflict, InvalidInput, PermissionDenied
 
 EMAIL, SMS, SLACK, WEBHOOK = "email", "sms", "slack", "webhook"
@@ -72,9 +71,9 @@ def clean_address(kind: str, address: str) -> str:
         raise _bad_address(kind, f"address must be 1 to {ADDRESS_MAX} characters")
     if kind == EMAIL:
         try:
-            return str(validate_email(raw, check_deliverability=False).normalized)
-        except EmailNotValidError as exc:
-            raise _bad_address(kind, f"not a valid e-mail address: {exc}") from None
+            return normalise_email(raw)
+        except ValueError as exc:
+            raise _bad_address(kind, str(exc)) from None
     if kind == SMS:
         phone = _PHONE_PUNCTUATION.sub("", raw)
         if not _E164.fullmatch(phone):

@@ -230,6 +230,13 @@ def page_user(
     return created
 
 
+def cancel_pages(session: Session, *, incident_id: int, reason: str) -> int:
+    """Cancel the incident's pages still waiting for their rule's delay (it was acknowledged
+    or resolved): a page of one round must not go out after the incident triggers again.
+    Returns how many were cancelled."""
+    return repo.cancel_queued_pages(session, incident_id, reason=reason)
+
+
 # --- contact methods -------------------------------------------------------------------------
 
 
