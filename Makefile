@@ -49,3 +49,19 @@ check: lint types contracts test
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+BENCH_VENV := bench/.alerta-venv
+
+$(BENCH_VENV)/.installed:
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip uv
+	$(BENCH_VENV)/bin/uv pip install --quiet --python $(BENCH_VENV)/bin/python \
+		'alerta-server==9.1.0' gunicorn psycopg2-binary py-spy
+	touch $@
+
+## bench: ingest benchmark, SLAR against Alerta on the local PostgreSQL (bench/README.md)
+bench: $(STAMP) $(BENCH_VENV)/.installed
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	@pg_isready -h 127.0.0.1 -p 5432 -q || \
+		pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql)" main start
+	$(BIN)/python bench/ingest.py $(BENCH_ARGS)
