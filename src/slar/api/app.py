@@ -65,6 +65,7 @@ def create_api_app(state: ApiState) -> FastAPI:
         notifications,
     ):
         app.include_router(module.router)
+    app.add_middleware(ingest.IngestFastLane)  # innermost: ingestion skips the routing scan
     origins = state.settings.http.cors_origin_list
     if origins:
         app.add_middleware(

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Executable, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -42,6 +42,15 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def run(session: Session, statement: Executable, params: dict[str, Any]) -> CursorResult[Any]:
+    """Execute a prebuilt Core statement (``text()`` with typed bind parameters) on the
+    session's connection: no ORM execution layer and no per-call statement construction, for
+    hot paths. Pending ORM changes are flushed first, as the ORM's autoflush would, so that the
+    statement sees (and is ordered after) everything the transaction did so far."""
+    session.flush()
+    return session.connection().execute(statement, params)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Integer, bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from slar.db import JSONType, UTCDateTime
 from slar.jobs.models import Job
 
 NOTIFY_CHANNEL = "slar_jobs"
@@ -60,3 +61,58 @@ def enqueue(
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
     return job
+
+
+# ``enqueue`` with a dedup key, as one statement: the hot path of alert ingestion (the first
+# escalation step of every new incident). The pending-dedup partial unique index arbitrates,
+# so racing copies yield one job without a savepoint; on PostgreSQL the NOTIFY rides along
+# (sent only when the row was inserted, delivered at commit like ``enqueue``'s).
+_INSERT_ONCE = """
+    INSERT INTO jobs (kind, payload, status, run_at, attempts, max_attempts, dedup_key,
+                      last_error, created_at, updated_at)
+    VALUES (:kind, :payload, 'queued', :run_at, 0, :max_attempts, :dedup_key, '', :now, :now)
+    ON CONFLICT (dedup_key) WHERE status IN ('queued', 'running') DO NOTHING
+    RETURNING id
+"""
+_ENQUEUE_ONCE = {
+    dialect: text(sql).bindparams(
+        bindparam("payload", type_=JSONType()),
+        bindparam("run_at", type_=UTCDateTime()),
+        bindparam("now", type_=UTCDateTime()),
+        bindparam("max_attempts", type_=Integer()),
+    )
+    for dialect, sql in (
+        (
+            "postgresql",
+            f"WITH j AS ({_INSERT_ONCE}) "  # noqa: S608 (module constants only)
+            f"SELECT id, pg_notify('{NOTIFY_CHANNEL}', '') IS NULL FROM j",
+        ),
+        ("sqlite", _INSERT_ONCE),
+    )
+}
+
+
+def enqueue_once(
+    session: Session,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    now: datetime,
+    dedup_key: str,
+    run_at: datetime | None = None,
+    max_attempts: int | None = None,
+) -> int | None:
+    """``enqueue(..., dedup_key=...)`` in one statement; the new job's id, or None when an
+    equal job is pending. Unlike ``enqueue`` it returns no ORM object."""
+    session.flush()
+    statement = _ENQUEUE_ONCE[session.get_bind().dialect.name]
+    params = {
+        "kind": kind,
+        "payload": payload,
+        "run_at": run_at or now,
+        "now": now,
+        "dedup_key": dedup_key,
+        "max_attempts": max_attempts,
+    }
+    job_id: int | None = session.connection().execute(statement, params).scalar()
+    return job_id

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+
+_M = TypeVar("_M", Counter, Histogram)
 
 HTTP_REQUESTS = Counter("slar_http_requests_total", "HTTP requests", ["app", "method", "status"])
 HTTP_LATENCY = Histogram(
@@ -18,6 +22,21 @@ INGEST_LATENCY = Histogram(
     ["format"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
 )
+
+
+_CHILDREN: dict[tuple[Any, ...], Any] = {}
+
+
+def labelled(metric: _M, *labels: str) -> _M:
+    """``metric.labels(*labels)``, memoised: the client's own lookup takes a lock and
+    validates the labels on every call, which hot paths (every request) need not repeat.
+    Label values here come from small fixed sets (formats, outcomes, methods, statuses)."""
+    key = (id(metric), *labels)
+    child = _CHILDREN.get(key)
+    if child is None:
+        child = _CHILDREN.setdefault(key, metric.labels(*labels))
+    result: _M = child
+    return result
 
 
 def render_latest() -> tuple[bytes, str]:

@@ -5,71 +5,159 @@ Deduplication is the database's job. Two partial unique indexes hold the invaria
 ``uq_incidents_open_dedup``: one open incident per service and dedup key), and every write here
 is shaped so that concurrent copies of one event cannot break them or fail on them:
 
-- *bump first*: ``UPDATE ... WHERE <open row matches> RETURNING id`` (the common case, a
-  repeat, costs one statement);
-- else ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` (a new row; a racing writer that got
-  there first makes this return nothing instead of raising);
-- else bump again: the racer's row is committed by then (PostgreSQL makes the conflicting
-  insert wait for the other transaction), so the second bump finds it.
+- an alert is one ``INSERT ... ON CONFLICT (integration_id, fingerprint) WHERE <open> DO
+  UPDATE ... RETURNING id`` (a new row, or one more occurrence on the open one);
+- an incident on PostgreSQL is the same upsert, returning ``(xmax = 0)`` to tell an insert (a
+  new incident: escalate) from an update (a repeat: count it). A racing copy waits on the
+  index entry and then updates the row the winner inserted; if that row was resolved in
+  between, PostgreSQL retries the insert. SQLite has no ``xmax``; there writers are serialised
+  (``BEGIN IMMEDIATE``), so *bump, else insert* is race-free and costs one more statement only
+  for new incidents;
+- grouped formats insert with ``ON CONFLICT DO NOTHING`` and lock the winner's row.
 
-No check-then-insert, no savepoints, no retries on ``IntegrityError``. The same statements run
-on SQLite (3.35+: partial-index upserts and RETURNING), where writers are serialised anyway.
+No check-then-insert, no savepoints, no retries on ``IntegrityError``.
+
+The hot statements are prebuilt ``text()`` constructs with typed bind parameters, executed on
+the session's connection (``slar.db.engine.run``): building ORM statements per request was most
+of the CPU of ingestion. SQL texts never vary with the data (no IN lists of varying length:
+PostgreSQL gets arrays, SQLite ``json_each``), so the compiled-statement cache and PostgreSQL's
+prepared statements always hit.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, literal, select, text, update
+from sqlalchemy import Integer, String, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import TextClause
 
+from slar.db import JSONType, UTCDateTime
+from slar.db.engine import run
 from slar.domain.alerts.models import OPEN_CONDITION, Alert
-from slar.domain.alerts.rules import at_least_as_severe
+from slar.domain.alerts.rules import SEVERITY_ORDER
 from slar.domain.incidents.models import Incident
+from slar.domain.incidents.rules import Actor
 
 _NOT_RESOLVED = "resolved"
+_DIALECTS = ("postgresql", "sqlite")
+
+_JSON_COLUMNS = ("labels", "links", "payload", "escalation_policy_snapshot", "data")
+_TIME_COLUMNS = (
+    "created_at",
+    "updated_at",
+    "next_escalation_at",
+    "occurred_at",
+    "first_seen_at",
+    "last_seen_at",
+    "now",
+    "at",
+)
 
 
-def _insert(session: Session, entity: type[Alert] | type[Incident]) -> Any:
-    """The backend's ``INSERT`` construct (both have ``on_conflict_do_nothing``)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(entity)
-    return sqlite.insert(entity)
+def _statement(sql: str) -> TextClause:
+    """A ``text()`` statement whose JSON and timestamp parameters get the columns' types."""
+    typed = [
+        bindparam(name, type_=JSONType() if name in _JSON_COLUMNS else UTCDateTime())
+        for name in (*_JSON_COLUMNS, *_TIME_COLUMNS)
+        if f":{name}" in sql
+    ]
+    return text(sql).bindparams(*typed)
+
+
+def _rank(column: str) -> str:
+    """SQL for the severity rank of ``column`` (0 = critical), as ``rules.severity_rank``."""
+    whens = " ".join(f"WHEN '{name}' THEN {rank}" for rank, name in enumerate(SEVERITY_ORDER))
+    return f"(CASE {column} {whens} ELSE {SEVERITY_ORDER.index('error')} END)"
+
+
+def _dialect(session: Session) -> str:
+    name = session.get_bind().dialect.name
+    return name if name in _DIALECTS else "sqlite"
 
 
 # --- incidents -------------------------------------------------------------------------------
 
+_INCIDENT_COLUMNS = (
+    "title",
+    "description",
+    "status",
+    "urgency",
+    "severity",
+    "service_id",
+    "integration_id",
+    "dedup_key",
+    "alert_count",
+    "labels",
+    "links",
+    "created_at",
+    "updated_at",
+    "escalation_policy_snapshot",
+    "escalation_level",
+    "escalation_loop",
+    "escalation_generation",
+    "next_escalation_at",
+)
+# Every SQL text here is assembled from module constants once, at import (hence noqa: S608).
+_INCIDENT_INSERT = (
+    f"INSERT INTO incidents ({', '.join(_INCIDENT_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join(':' + c for c in _INCIDENT_COLUMNS)}) "
+    f"ON CONFLICT (service_id, dedup_key) WHERE {OPEN_CONDITION} "
+)
+_RAISED_SEVERITY = f"CASE WHEN {_rank('{new}')} < {_rank('{old}')} THEN {{new}} ELSE {{old}} END"
 
-def bump_open_incident(
-    session: Session, *, service_id: int, dedup_key: str, severity: str, now: datetime
-) -> int | None:
-    """Count one more alert on the open incident for ``(service_id, dedup_key)``.
+_UPSERT_INCIDENT_PG = _statement(
+    _INCIDENT_INSERT
+    + "DO UPDATE SET alert_count = incidents.alert_count + 1, "
+    + "updated_at = excluded.updated_at, "
+    + "severity = "
+    + _RAISED_SEVERITY.format(new="excluded.severity", old="incidents.severity")
+    + " RETURNING id, (xmax = 0) AS inserted"
+)
+_INSERT_INCIDENT_SQLITE = _statement(_INCIDENT_INSERT + "DO NOTHING RETURNING id")
+_BUMP_INCIDENT = _statement(
+    "UPDATE incidents SET alert_count = alert_count + 1, updated_at = :now, severity = "  # noqa: S608
+    + _RAISED_SEVERITY.format(new=":severity", old="severity")
+    + f" WHERE service_id = :service_id AND dedup_key = :dedup_key AND {OPEN_CONDITION}"
+    + " RETURNING id"
+)
 
-    Raises its severity to ``severity`` if that is higher. Returns the incident id, or None
-    when no incident with that key is open.
-    """
-    stmt = (
-        update(Incident)
-        .where(
-            Incident.service_id == service_id,
-            Incident.dedup_key == dedup_key,
-            Incident.status != _NOT_RESOLVED,
-        )
-        .values(
-            alert_count=Incident.alert_count + 1,
-            updated_at=now,
-            severity=case(
-                (Incident.severity.in_(at_least_as_severe(severity)), Incident.severity),
-                else_=literal(severity),
-            ),
-        )
-        .returning(Incident.id)
-        .execution_options(synchronize_session=False)
-    )
-    return session.scalar(stmt)
+_RACE_ATTEMPTS = 3
+
+
+def upsert_open_incident(session: Session, values: dict[str, Any]) -> tuple[int, bool] | None:
+    """Count one more alert on the open incident for ``(service_id, dedup_key)`` of ``values``
+    (raising its severity to ``values["severity"]`` if higher), or insert ``values`` as a new
+    open incident. Returns ``(incident id, inserted)``; None only if rows kept appearing and
+    disappearing under a SQLite writer (never on PostgreSQL)."""
+    if _dialect(session) == "postgresql":
+        row = run(session, _UPSERT_INCIDENT_PG, values).one()
+        return int(row.id), bool(row.inserted)
+    bump = {
+        "service_id": values["service_id"],
+        "dedup_key": values["dedup_key"],
+        "severity": values["severity"],
+        "now": values["updated_at"],
+    }
+    for _ in range(_RACE_ATTEMPTS):
+        bumped = run(session, _BUMP_INCIDENT, bump).scalar()
+        if bumped is not None:
+            return int(bumped), False
+        inserted = run(session, _INSERT_INCIDENT_SQLITE, values).scalar()
+        if inserted is not None:
+            return int(inserted), True
+    return None
+
+
+def _insert(session: Session, entity: type[Incident]) -> Any:
+    """The backend's ``INSERT`` construct (both have ``on_conflict_do_nothing``)."""
+    if _dialect(session) == "postgresql":
+        return postgresql.insert(entity)
+    return sqlite.insert(entity)
 
 
 def insert_incident_if_absent(session: Session, values: dict[str, Any]) -> Incident | None:
@@ -113,59 +201,97 @@ def incident_for_update(session: Session, incident_id: int) -> Incident | None:
     return session.get(Incident, incident_id, with_for_update=True, populate_existing=True)
 
 
+# A set of values as one bind parameter: a PostgreSQL array, a JSON array on SQLite.
+_IN_SET = {"postgresql": "= ANY(:{name})", "sqlite": "IN (SELECT value FROM json_each(:{name}))"}
+
+
+_SET_TYPES: dict[str, Any] = {"postgresql": postgresql.ARRAY(Integer), "sqlite": String()}
+
+
+def _set_param(session: Session, values: Collection[Any]) -> Any:
+    return sorted(values) if _dialect(session) == "postgresql" else json.dumps(sorted(values))
+
+
+_OPEN_ALERT_COUNTS = {
+    dialect: text(
+        "SELECT incident_id, count(*) AS n FROM alerts "  # noqa: S608
+        f"WHERE incident_id {_IN_SET[dialect].format(name='ids')} AND {OPEN_CONDITION} "
+        "GROUP BY incident_id"
+    ).bindparams(bindparam("ids", type_=_SET_TYPES[dialect]))
+    for dialect in _DIALECTS
+}
+
+
 def open_alert_counts(session: Session, incident_ids: Collection[int]) -> dict[int, int]:
     """How many open alerts each of ``incident_ids`` has (absent: none)."""
     if not incident_ids:
         return {}
-    stmt = (
-        select(Alert.incident_id, func.count())
-        .where(Alert.incident_id.in_(sorted(incident_ids)), Alert.status != _NOT_RESOLVED)
-        .group_by(Alert.incident_id)
+    rows = run(
+        session,
+        _OPEN_ALERT_COUNTS[_dialect(session)],
+        {"ids": _set_param(session, incident_ids)},
     )
-    return {
-        int(incident_id): int(count)
-        for incident_id, count in session.execute(stmt)
-        if incident_id is not None
-    }
+    return {int(incident_id): int(n) for incident_id, n in rows if incident_id is not None}
 
 
 # --- alerts ----------------------------------------------------------------------------------
 
-
-def bump_open_alert(
-    session: Session,
-    *,
-    integration_id: int,
-    fingerprint: str,
-    fields: dict[str, Any],
-    now: datetime,
-    attach_to: int | None = None,
-) -> int | None:
-    """Record one more occurrence on the open alert ``(integration_id, fingerprint)``.
-
-    ``fields`` (summary, severity, payload...) replace the stored ones: the latest event wins.
-    With ``attach_to`` the alert (re)joins that incident and stops being suppressed. Returns
-    the alert id, or None when no such alert is open.
-    """
-    values: dict[str, Any] = {
-        **fields,
-        "occurrences": Alert.occurrences + 1,
-        "last_seen_at": now,
-    }
-    if attach_to is not None:
-        values.update(incident_id=attach_to, suppressed=False, suppressed_reason="")
-    stmt = (
-        update(Alert)
-        .where(
-            Alert.integration_id == integration_id,
-            Alert.fingerprint == fingerprint,
-            Alert.status != _NOT_RESOLVED,
-        )
-        .values(**values)
-        .returning(Alert.id)
-        .execution_options(synchronize_session=False)
+_ALERT_COLUMNS = (
+    "integration_id",
+    "service_id",
+    "incident_id",
+    "fingerprint",
+    "dedup_key",
+    "status",
+    "summary",
+    "description",
+    "severity",
+    "source",
+    "labels",
+    "links",
+    "payload",
+    "suppressed",
+    "suppressed_reason",
+    "occurrences",
+    "occurred_at",
+    "first_seen_at",
+    "last_seen_at",
+)
+_ALERT_INSERT = (
+    f"INSERT INTO alerts ({', '.join(_ALERT_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join(':' + c for c in _ALERT_COLUMNS)}) "
+    f"ON CONFLICT (integration_id, fingerprint) WHERE {OPEN_CONDITION} "
+)
+_REFRESHED = ", ".join(
+    f"{c} = excluded.{c}"
+    for c in (
+        "summary",
+        "description",
+        "severity",
+        "source",
+        "labels",
+        "links",
+        "payload",
+        "occurred_at",
+        "last_seen_at",
     )
-    return session.scalar(stmt)
+)
+_REPEAT = f"DO UPDATE SET occurrences = alerts.occurrences + 1, {_REFRESHED}"
+_ATTACH = ", incident_id = excluded.incident_id, suppressed = excluded.suppressed, " + (
+    "suppressed_reason = excluded.suppressed_reason"
+)
+_UPSERT_ALERT = _statement(_ALERT_INSERT + _REPEAT + " RETURNING id")
+_UPSERT_ATTACHED_ALERT = _statement(_ALERT_INSERT + _REPEAT + _ATTACH + " RETURNING id")
+_INSERT_ALERT = _statement(_ALERT_INSERT + "DO NOTHING RETURNING id")
+
+
+def upsert_open_alert(session: Session, values: dict[str, Any], *, attach: bool) -> int:
+    """Store the alert ``values`` describe: a new open alert, or one more occurrence of the
+    open alert with its ``(integration_id, fingerprint)``, whose fields (summary, severity,
+    payload...) the latest event replaces. With ``attach`` an existing alert also (re)joins
+    ``values["incident_id"]`` and stops being suppressed. Returns the alert id."""
+    statement = _UPSERT_ATTACHED_ALERT if attach else _UPSERT_ALERT
+    return int(run(session, statement, values).scalar_one())
 
 
 def insert_alert_if_absent(session: Session, values: dict[str, Any]) -> int | None:
@@ -173,16 +299,8 @@ def insert_alert_if_absent(session: Session, values: dict[str, Any]) -> int | No
 
     Returns the new alert's id, or None if a racer got there first.
     """
-    stmt = (
-        _insert(session, Alert)
-        .values(**values)
-        .on_conflict_do_nothing(
-            index_elements=["integration_id", "fingerprint"], index_where=text(OPEN_CONDITION)
-        )
-        .returning(Alert.id)
-    )
-    alert_id: int | None = session.scalar(stmt)
-    return alert_id
+    alert_id = run(session, _INSERT_ALERT, values).scalar()
+    return None if alert_id is None else int(alert_id)
 
 
 def open_alert(session: Session, *, integration_id: int, fingerprint: str) -> Alert | None:
@@ -200,14 +318,17 @@ def open_alerts_with_incident_state(
     """Open alerts of the integration by fingerprint, each with "its incident is open"."""
     if not fingerprints:
         return {}
+    if _dialect(session) == "postgresql":
+        wanted: Any = Alert.fingerprint == func.any(
+            bindparam("fps", sorted(fingerprints), type_=postgresql.ARRAY(String))
+        )
+    else:
+        each = func.json_each(bindparam("fps", json.dumps(sorted(fingerprints)), type_=String))
+        wanted = Alert.fingerprint.in_(select(each.table_valued("value").c.value))
     stmt = (
         select(Alert, Incident.status)
         .outerjoin(Incident, Incident.id == Alert.incident_id)
-        .where(
-            Alert.integration_id == integration_id,
-            Alert.fingerprint.in_(sorted(fingerprints)),
-            Alert.status != _NOT_RESOLVED,
-        )
+        .where(Alert.integration_id == integration_id, wanted, Alert.status != _NOT_RESOLVED)
         .execution_options(populate_existing=True)
     )
     return {
@@ -226,3 +347,38 @@ def resolve_open_alerts_of(session: Session, *, incident_id: int, now: datetime)
     )
     result = session.execute(stmt)
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- timeline --------------------------------------------------------------------------------
+
+_TIMELINE_ENTRY = _statement(
+    "INSERT INTO incident_events (incident_id, at, kind, actor_user_id, actor, message, data) "
+    "VALUES (:incident_id, :at, :kind, :actor_user_id, :actor, :message, :data)"
+)
+
+
+def add_timeline_entry(
+    session: Session,
+    *,
+    incident_id: int,
+    kind: str,
+    actor: Actor,
+    now: datetime,
+    message: str,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """``incidents.timeline.record`` as one prebuilt statement (the same row), for the entries
+    ingestion writes on every event (``triggered``, ``alert_repeated``)."""
+    run(
+        session,
+        _TIMELINE_ENTRY,
+        {
+            "incident_id": incident_id,
+            "at": now,
+            "kind": kind,
+            "actor_user_id": actor.user_id,
+            "actor": actor.label,
+            "message": message,
+            "data": data or {},
+        },
+    )

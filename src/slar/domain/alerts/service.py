@@ -46,8 +46,9 @@ from slar.domain.alerts.rules import (
     split_actions,
 )
 from slar.domain.catalog import repository as catalog
-from slar.domain.catalog.models import Integration
+from slar.domain.catalog.repository import IngestTarget, ServiceState
 from slar.domain.catalog.rules import route
+from slar.domain.escalation import engine
 from slar.domain.incidents import lifecycle, timeline
 from slar.domain.incidents.models import Incident
 from slar.domain.incidents.rules import RESOLVED, TRIGGERED, Actor, urgency_for
@@ -92,7 +93,7 @@ class _Tally:
 @dataclass(frozen=True, slots=True)
 class _Context:
     session: Session
-    integration: Integration
+    integration: IngestTarget
     actor: Actor
     in_maintenance: frozenset[int]
     now: datetime
@@ -113,7 +114,7 @@ def receive(session: Session, *, key: str, kind: str, body: object, now: datetim
     """
     if kind not in KINDS:
         raise NotFound(f"unknown alert format {kind!r}", code="ingest.unknown_format")
-    integration = catalog.integration_by_key(session, key)
+    integration = catalog.ingest_target(session, key, now)
     if integration is None:
         raise NotFound("no integration has this key", code="integration.not_found")
     if integration.kind != kind:
@@ -133,18 +134,18 @@ def receive(session: Session, *, key: str, kind: str, body: object, now: datetim
 
 
 def ingest(
-    session: Session, *, integration: Integration, batch: ParsedBatch, now: datetime
+    session: Session, *, integration: IngestTarget, batch: ParsedBatch, now: datetime
 ) -> IngestResult:
     """Store ``batch`` as alerts of ``integration`` and open, count, acknowledge or resolve
     incidents accordingly (see the module docstring). Never commits."""
-    specs = catalog.routing_specs(integration)
-    routed = [(route(specs, event, integration.service_id), event) for event in batch.events]
-    firing_services = {sid for sid, event in routed if event.action is not EventAction.RESOLVE}
+    routed = [
+        (route(integration.rules, event, integration.service_id), event) for event in batch.events
+    ]
     ctx = _Context(
         session=session,
         integration=integration,
         actor=Actor.system(f"integration:{integration.name}"),
-        in_maintenance=frozenset(catalog.services_in_maintenance(session, firing_services, now)),
+        in_maintenance=integration.in_maintenance,
         now=now,
         tally=_Tally(),
     )
@@ -163,7 +164,7 @@ def ingest(
             else:
                 _resolve(ctx, service_id, event)
     # Last, so the integration row is locked (if written at all) after every incident row.
-    catalog.touch_integration(session, integration, now)
+    catalog.touch_integration_seen(session, integration, now)
     tally = ctx.tally
     return IngestResult(
         dedup_keys=tuple(event.dedup_key for event in batch.events),
@@ -175,17 +176,32 @@ def ingest(
     )
 
 
-def _incident_opened(session: Session, incident: Incident, *, actor: Actor, now: datetime) -> None:
+def _incident_opened(
+    ctx: _Context, service: ServiceState, *, incident_id: int, title: str, data: dict[str, Any]
+) -> None:
     """Everything that follows an incident being opened by an alert; the one place to hook
-    follow-up work (escalation) onto ingestion. An alert firing again after its incident
-    resolved opens a new incident, so re-fires come through here too."""
-    lifecycle.apply_opened(
-        session,
-        incident,
-        actor=actor,
-        now=now,
-        message=f"Triggered by {actor.label}: {incident.title}",
-        data={"alert_count": incident.alert_count, "dedup_key": incident.dedup_key},
+    follow-up work onto ingestion. An alert firing again after its incident resolved opens a
+    new incident, so re-fires come through here too.
+
+    ``lifecycle.apply_opened`` for an incident inserted with ``engine.opening_state`` (see
+    ``_incident_values``): the escalation engine's start (policy snapshot, generation, first
+    ``escalation.step`` job) and the ``triggered`` timeline entry, with the same rows and
+    messages, in two statements and without loading the incident back."""
+    snapshot = service.policy
+    escalating = engine.started(
+        ctx.session, incident_id=incident_id, snapshot=snapshot, now=ctx.now
+    )
+    message = f"Triggered by {ctx.actor.label}: {title}"
+    if not escalating:
+        message += " (no escalation policy: nobody is paged)"
+    repository.add_timeline_entry(
+        ctx.session,
+        incident_id=incident_id,
+        kind="triggered",
+        actor=ctx.actor,
+        now=ctx.now,
+        message=message,
+        data={**data, "escalation_policy": snapshot.name if snapshot else None},
     )
 
 
@@ -197,34 +213,27 @@ def _trigger(ctx: _Context, service_id: int, event: AlertEvent, batch_title: str
     if service_id in ctx.in_maintenance:
         _store_suppressed(ctx, service_id, event, fields)
         return
-    opened: Incident | None = None
-    incident_id: int | None = None
-    for _ in range(_RACE_ATTEMPTS):
-        incident_id = repository.bump_open_incident(
-            ctx.session,
-            service_id=service_id,
-            dedup_key=event.dedup_key,
-            severity=event.severity.value,
-            now=ctx.now,
-        )
-        if incident_id is not None:
-            break
-        opened = repository.insert_incident_if_absent(
-            ctx.session,
-            _incident_values(ctx, service_id, event, batch_title, [event], alert_count=1),
-        )
-        if opened is not None:
-            incident_id = opened.id
-            break
-    if incident_id is None:
+    service = _service(ctx, service_id)
+    values = _incident_values(ctx, service, event, batch_title, [event], alert_count=1)
+    upserted = repository.upsert_open_incident(ctx.session, values)
+    if upserted is None:
         raise _lost_race(event.dedup_key)
-    _upsert_alert(ctx, service_id, event, fields, attach_to=incident_id)
+    incident_id, opened = upserted
+    alert = _alert_values(ctx, service_id, event, fields, incident_id=incident_id)
+    repository.upsert_open_alert(ctx.session, alert, attach=True)
+    ctx.tally.alerts += 1
     ctx.tally.touched(incident_id)
-    if opened is not None:
-        ctx.tally.opened.append(opened.id)
-        _incident_opened(ctx.session, opened, actor=ctx.actor, now=ctx.now)
+    if opened:
+        ctx.tally.opened.append(incident_id)
+        _incident_opened(
+            ctx,
+            service,
+            incident_id=incident_id,
+            title=values["title"],
+            data={"alert_count": 1, "dedup_key": event.dedup_key},
+        )
     else:
-        timeline.record(
+        repository.add_timeline_entry(
             ctx.session,
             incident_id=incident_id,
             kind="alert_repeated",
@@ -235,28 +244,6 @@ def _trigger(ctx: _Context, service_id: int, event: AlertEvent, batch_title: str
         )
 
 
-def _upsert_alert(
-    ctx: _Context, service_id: int, event: AlertEvent, fields: dict[str, Any], *, attach_to: int
-) -> None:
-    for _ in range(_RACE_ATTEMPTS):
-        bumped = repository.bump_open_alert(
-            ctx.session,
-            integration_id=ctx.integration.id,
-            fingerprint=event.fingerprint,
-            fields=fields,
-            now=ctx.now,
-            attach_to=attach_to,
-        )
-        if bumped is not None:
-            break
-        values = _alert_values(ctx, service_id, event, fields, incident_id=attach_to)
-        if repository.insert_alert_if_absent(ctx.session, values) is not None:
-            break
-    else:
-        raise _lost_race(event.fingerprint)
-    ctx.tally.alerts += 1
-
-
 def _store_suppressed(
     ctx: _Context, service_id: int, event: AlertEvent, fields: dict[str, Any]
 ) -> None:
@@ -265,22 +252,9 @@ def _store_suppressed(
     An alert already open (perhaps in an incident opened before the window) only records the
     occurrence; a new one is stored with ``suppressed=True`` and no incident.
     """
-    for _ in range(_RACE_ATTEMPTS):
-        bumped = repository.bump_open_alert(
-            ctx.session,
-            integration_id=ctx.integration.id,
-            fingerprint=event.fingerprint,
-            fields=fields,
-            now=ctx.now,
-        )
-        if bumped is not None:
-            break
-        values = _alert_values(ctx, service_id, event, fields, incident_id=None)
-        values.update(suppressed=True, suppressed_reason=maintenance_reason(service_id))
-        if repository.insert_alert_if_absent(ctx.session, values) is not None:
-            break
-    else:
-        raise _lost_race(event.fingerprint)
+    values = _alert_values(ctx, service_id, event, fields, incident_id=None)
+    values.update(suppressed=True, suppressed_reason=maintenance_reason(service_id))
+    repository.upsert_open_alert(ctx.session, values, attach=False)
     ctx.tally.alerts += 1
     ctx.tally.suppressed += 1
 
@@ -417,9 +391,10 @@ def _ingest_group(
 def _open_group_incident(
     ctx: _Context, service_id: int, dedup_key: str, firing: list[AlertEvent], batch_title: str
 ) -> tuple[Incident, bool]:
+    service = _service(ctx, service_id)
     for _ in range(_RACE_ATTEMPTS):
         values = _incident_values(
-            ctx, service_id, firing[0], batch_title, firing, alert_count=len(firing)
+            ctx, service, firing[0], batch_title, firing, alert_count=len(firing)
         )
         values["dedup_key"] = dedup_key
         created = repository.insert_incident_if_absent(ctx.session, values)
@@ -450,7 +425,13 @@ def _count_added(
         if incident.alert_count != len(added):
             incident.alert_count = len(added)
         ctx.tally.opened.append(incident.id)
-        _incident_opened(ctx.session, incident, actor=ctx.actor, now=ctx.now)
+        _incident_opened(
+            ctx,
+            _service(ctx, incident.service_id),
+            incident_id=incident.id,
+            title=incident.title,
+            data={"alert_count": incident.alert_count, "dedup_key": incident.dedup_key},
+        )
         return
     if not added:
         return
@@ -498,18 +479,23 @@ def _resolve_emptied(ctx: _Context, candidates: set[int], current: Incident | No
 # --- row values ------------------------------------------------------------------------------
 
 
+def _service(ctx: _Context, service_id: int) -> ServiceState:
+    service = ctx.integration.services.get(service_id)
+    if service is None:  # routing only names services the lookup read; a foreign key holds
+        raise NotFound(f"service {service_id} not found", code="service.not_found")
+    return service
+
+
 def _incident_values(
     ctx: _Context,
-    service_id: int,
+    service: ServiceState,
     first: AlertEvent,
     batch_title: str,
     events: list[AlertEvent],
     *,
     alert_count: int,
 ) -> dict[str, Any]:
-    service = catalog.service_by_id(ctx.session, service_id)
-    if service is None:  # a foreign key guarantees it; a routing rule cannot point nowhere
-        raise NotFound(f"service {service_id} not found", code="service.not_found")
+    """A new incident's row, escalation started on the service's current policy."""
     severity = highest_severity(event.severity.value for event in events)
     return {
         "title": incident_title(batch_title, first),
@@ -517,7 +503,7 @@ def _incident_values(
         "status": TRIGGERED,
         "urgency": urgency_for(service.urgency, severity),
         "severity": severity,
-        "service_id": service_id,
+        "service_id": service.id,
         "integration_id": ctx.integration.id,
         "dedup_key": first.dedup_key,
         "alert_count": alert_count,
@@ -525,6 +511,7 @@ def _incident_values(
         "links": links_json(first.links),
         "created_at": ctx.now,
         "updated_at": ctx.now,
+        **engine.opening_state(service.policy, ctx.now),
     }
 
 

@@ -1,19 +1,32 @@
 """Catalog queries. All SQL of the catalog context lives here.
 
-The first functions are the ones alert ingestion calls on every event (look up the key, route,
-check maintenance, note the integration was seen); keep them to one or two cheap queries.
+The first functions are the ones alert ingestion calls on every event. ``ingest_target`` is
+the hot one: a single indexed query per request that authenticates the key and reads, fresh,
+everything routing needs (the integration, its routing rules, and for each service it can
+route to: urgency, escalation policy, "in a maintenance window now"). Nothing of it is cached
+across requests, so a regenerated or deleted key, an edited rule or a window that just opened
+take effect on the very next request in every process (docs/adr/0006).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+import json
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import Boolean, Integer, String, bindparam, exists, func, or_, select, text
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.elements import TextClause
 
+from slar.db import UTCDateTime
+from slar.db.engine import run
 from slar.domain.catalog.models import Integration, MaintenanceWindow, RoutingRule, Service
 from slar.domain.catalog.rules import RoutingRuleSpec, condition_from_json
+from slar.domain.escalation.policy import PolicySnapshot
+from slar.domain.escalation.repository import SNAPSHOT_JSON_SQL, snapshot_from_json_text
 from slar.domain.incidents.models import Incident
 
 TOUCH_INTERVAL = timedelta(seconds=30)
@@ -21,6 +34,151 @@ TOUCH_INTERVAL = timedelta(seconds=30)
 
 
 # --- used by ingestion -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceState:
+    """What ingestion needs of a service a delivery may route to, as of this request."""
+
+    id: int
+    urgency: str
+    in_maintenance: bool
+    policy: PolicySnapshot | None
+    """Its escalation policy as an incident opened now would snapshot it (None: no policy)."""
+
+
+@dataclass(frozen=True, slots=True)
+class IngestTarget:
+    """An integration found by its key, with its routing and its services' current state."""
+
+    id: int
+    name: str
+    kind: str
+    service_id: int
+    last_seen_at: datetime | None
+    rules: tuple[RoutingRuleSpec, ...]
+    services: Mapping[int, ServiceState]
+    """The integration's service and every service its rules route to."""
+
+    @property
+    def in_maintenance(self) -> frozenset[int]:
+        return frozenset(sid for sid, state in self.services.items() if state.in_maintenance)
+
+
+# Routing rules travel as one JSON text column: [[position, conditions, service_id], ...].
+_RULES_JSON = {
+    "postgresql": (
+        "(SELECT CAST(json_agg(json_build_array(r.position, r.conditions, r.service_id)"
+        " ORDER BY r.position) AS TEXT) FROM routing_rules r WHERE r.integration_id = ig.id)"
+    ),
+    "sqlite": (
+        "(SELECT json_group_array(json_array(r.position, json(r.conditions), r.service_id))"
+        " FROM (SELECT position, conditions, service_id FROM routing_rules"
+        " WHERE integration_id = ig.id ORDER BY position) AS r)"
+    ),
+}
+
+_INGEST_TARGET_SQL = """
+WITH i AS (
+    SELECT ig.id, ig.name, ig.kind, ig.service_id, ig.last_seen_at, {rules} AS rules
+    FROM integrations ig WHERE ig.key = :key
+), s AS (
+    SELECT service_id AS sid FROM i
+    UNION
+    SELECT r.service_id FROM routing_rules r JOIN i ON r.integration_id = i.id
+)
+SELECT i.id, i.name, i.kind, i.service_id, i.last_seen_at, i.rules,
+       svc.id AS sid, svc.urgency, {policy} AS policy,
+       EXISTS (
+           SELECT 1 FROM maintenance_windows m
+           WHERE m.service_id = svc.id AND m.starts_at <= :now AND m.ends_at > :now
+       ) AS in_maintenance
+FROM i CROSS JOIN s JOIN services svc ON svc.id = s.sid
+"""
+
+
+def _ingest_target_statement(dialect: str) -> TextClause:
+    sql = _INGEST_TARGET_SQL.format(
+        rules=_RULES_JSON[dialect],
+        policy=SNAPSHOT_JSON_SQL[dialect].format(policy_id="svc.escalation_policy_id"),
+    )
+    return (
+        text(sql)
+        .bindparams(bindparam("key", type_=String()), bindparam("now", type_=UTCDateTime()))
+        .columns(
+            id=Integer(),
+            name=String(),
+            kind=String(),
+            service_id=Integer(),
+            last_seen_at=UTCDateTime(),
+            rules=String(),
+            sid=Integer(),
+            urgency=String(),
+            policy=String(),
+            in_maintenance=Boolean(),
+        )
+    )
+
+
+_INGEST_TARGET = {name: _ingest_target_statement(name) for name in ("postgresql", "sqlite")}
+
+
+@lru_cache(maxsize=512)
+def _rules_from_json(raw: str | None) -> tuple[RoutingRuleSpec, ...]:
+    """Parsed routing rules, memoised by their stored JSON (rules change rarely; the text is
+    read fresh on every request, so the memo can never serve an edited rule)."""
+    if not raw:
+        return ()
+    rules: list[Any] = json.loads(raw)
+    return tuple(
+        RoutingRuleSpec(
+            position=int(position),
+            conditions=tuple(condition_from_json(c) for c in conditions or []),
+            service_id=int(service_id),
+        )
+        for position, conditions, service_id in rules
+    )
+
+
+def ingest_target(session: Session, key: str, now: datetime) -> IngestTarget | None:
+    """The integration whose current key is ``key`` with everything ingestion needs (see the
+    module docstring); None for an unknown key. One statement."""
+    dialect = session.get_bind().dialect.name
+    statement = _INGEST_TARGET[dialect if dialect in _INGEST_TARGET else "sqlite"]
+    rows = run(session, statement, {"key": key, "now": now}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    services = {
+        row.sid: ServiceState(
+            id=row.sid,
+            urgency=row.urgency,
+            in_maintenance=bool(row.in_maintenance),
+            policy=snapshot_from_json_text(row.policy),
+        )
+        for row in rows
+    }
+    return IngestTarget(
+        id=first.id,
+        name=first.name,
+        kind=first.kind,
+        service_id=first.service_id,
+        last_seen_at=first.last_seen_at,
+        rules=_rules_from_json(first.rules),
+        services=services,
+    )
+
+
+_TOUCH = text("UPDATE integrations SET last_seen_at = :now WHERE id = :id").bindparams(
+    bindparam("now", type_=UTCDateTime()), bindparam("id", type_=Integer())
+)
+
+
+def touch_integration_seen(session: Session, target: IngestTarget, now: datetime) -> None:
+    """``touch_integration`` for an ``IngestTarget``: at most once per ``TOUCH_INTERVAL``."""
+    last = target.last_seen_at
+    if last is None or now - last > TOUCH_INTERVAL:
+        run(session, _TOUCH, {"now": now, "id": target.id})
 
 
 def integration_by_key(session: Session, key: str) -> Integration | None:

@@ -22,7 +22,7 @@ from slar.domain.incidents import timeline
 from slar.domain.incidents.models import Incident
 from slar.domain.incidents.rules import TRIGGERED, Actor
 from slar.domain.notifications.service import cancel_pages, page_user
-from slar.jobs.queue import enqueue
+from slar.jobs.queue import enqueue, enqueue_once
 
 STEP = "escalation.step"
 SNOOZE_EXPIRED = "incident.snooze_expired"
@@ -80,6 +80,44 @@ def _cancel_waiting_pages(session: Session, incident: Incident) -> None:
     cancel_pages(session, incident_id=incident.id, reason=reason)
 
 
+# --- fast path of ``start`` for an incident that is being created (alert ingestion) -------------
+#
+# Ingestion inserts a new incident with one statement and cannot afford loading it back as an
+# ORM object to call ``start``. These two functions split ``start`` around that insert, with the
+# same outcome as ``start`` on a fresh incident (generation 0 -> 1, level 0, loop 0, the first
+# step due now, the same job and dedup key); ``tests/integration/alerts`` checks the equivalence.
+
+
+def opening_state(snapshot: PolicySnapshot | None, now: datetime) -> dict[str, Any]:
+    """The escalation columns of an incident inserted already started on ``snapshot`` (the
+    policy of its service now, or None): what ``start`` would leave on a fresh incident."""
+    return {
+        "escalation_policy_snapshot": snapshot.to_json() if snapshot else None,
+        "escalation_generation": 1,
+        "escalation_level": 0,
+        "escalation_loop": 0,
+        "next_escalation_at": now if snapshot is not None and snapshot.levels else None,
+    }
+
+
+def started(
+    session: Session, *, incident_id: int, snapshot: PolicySnapshot | None, now: datetime
+) -> bool:
+    """Finish ``start`` for an incident inserted with ``opening_state``: schedule its first
+    step. False when there is no policy to follow (nobody will be paged)."""
+    if snapshot is None or not snapshot.levels:
+        return False
+    enqueue_once(
+        session,
+        STEP,
+        {"incident_id": incident_id, "generation": 1, "level": 0, "loop": 0},
+        now=now,
+        run_at=now,
+        dedup_key=f"esc:{incident_id}:1:0:0",
+    )
+    return True
+
+
 def stop(session: Session, incident: Incident, *, now: datetime) -> None:
     """Acknowledged or resolved: pending steps become no-ops, waiting pages are cancelled."""
     _fence(incident, now)
@@ -118,15 +156,16 @@ def snoozed(session: Session, incident: Incident, *, until: datetime, now: datet
 
 
 def page_assignee(session: Session, incident: Incident, *, assignee_id: int, now: datetime) -> None:
-    """Reassignment pages the new assignee directly (once per reassignment)."""
-    generation = incident.escalation_generation
+    """Reassignment pages the new assignee directly, once per reassignment (being assigned
+    again later is a new reassignment and pages again)."""
+    key = f"incident:{incident.id}:gen:{incident.escalation_generation}:assigned:{assignee_id}"
     page_user(
         session,
         user_id=assignee_id,
         incident_id=incident.id,
         urgency=incident.urgency,
         reason="assigned",
-        key=f"incident:{incident.id}:gen:{generation}:assigned:{assignee_id}",
+        key=f"{key}:at:{now.isoformat()}",
         now=now,
     )
 
@@ -136,7 +175,8 @@ def escalate_now(session: Session, incident: Incident, *, actor: Actor, now: dat
     snapshot = _snapshot(incident)
     if snapshot is None or not snapshot.levels:
         return False
-    nxt = rules.jump(snapshot, Position(incident.escalation_level, incident.escalation_loop))
+    pending = Position(incident.escalation_level, incident.escalation_loop)
+    nxt = rules.manual_target(snapshot, pending, incident.next_escalation_at, now)
     if nxt is None:
         return False
     _fence(incident, now)

@@ -91,10 +91,24 @@ def after(policy: PolicySnapshot, fired: Position, fired_at: datetime) -> Next:
 
 
 def jump(policy: PolicySnapshot, current: Position) -> Position | None:
-    """Manual escalation: the level after ``current`` (wrapping into the next pass), or None
-    when the policy is already on its last level of its last pass."""
+    """The level after ``current`` (wrapping into the next pass), or None when ``current`` is
+    the last level of the last pass."""
     if current.level + 1 < len(policy.levels):
         return Position(current.level + 1, current.loop)
     if current.loop < policy.repeat_count:
         return Position(0, current.loop + 1)
     return None
+
+
+def manual_target(
+    policy: PolicySnapshot, pending: Position, due_at: datetime | None, now: datetime
+) -> Position | None:
+    """The level a manual escalation pages now, given the incident's ``pending`` position and
+    when it is due (``None``: nothing is pending, the policy is exhausted).
+
+    A level still waiting for its delay is the next one: it is paged early. A level whose time
+    has come is already paging (or has paged), so the one after it is next; None when there
+    is none."""
+    if due_at is not None and due_at > now:
+        return pending
+    return jump(policy, pending)

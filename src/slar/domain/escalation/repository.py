@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -59,6 +61,51 @@ def snapshot_for_service(session: Session, service_id: int) -> PolicySnapshot | 
         return None
     policy = session.get(EscalationPolicy, service.escalation_policy_id)
     return snapshot_of(policy) if policy is not None else None
+
+
+# The policy snapshot built by the database, as JSON text, for embedding in a query that reads
+# a service (``{policy_id}``: the SQL expression of its policy id). ``snapshot_from_json_text``
+# turns it into the same ``PolicySnapshot`` as ``snapshot_of``: levels by position, targets by
+# id. Alert ingestion reads it with the service on every request, so a new incident is started
+# on the policy as it is at that moment without loading the policy's rows one by one.
+SNAPSHOT_JSON_SQL = {
+    "postgresql": """(
+        SELECT CAST(json_build_object(
+            'policy_id', p.id, 'name', p.name, 'repeat_count', p.repeat_count,
+            'levels', COALESCE((
+                SELECT json_agg(json_build_object(
+                    'delay_minutes', l.delay_minutes,
+                    'targets', COALESCE((
+                        SELECT json_agg(json_build_object('kind', t.kind, 'id', t.target_id)
+                                        ORDER BY t.id)
+                        FROM escalation_targets t WHERE t.level_id = l.id), '[]'::json)
+                ) ORDER BY l.position)
+                FROM escalation_levels l WHERE l.policy_id = p.id), '[]'::json)
+        ) AS TEXT)
+        FROM escalation_policies p WHERE p.id = {policy_id})""",
+    "sqlite": """(
+        SELECT json_object(
+            'policy_id', p.id, 'name', p.name, 'repeat_count', p.repeat_count,
+            'levels', json((
+                SELECT json_group_array(json(lv)) FROM (
+                    SELECT json_object(
+                        'delay_minutes', l.delay_minutes,
+                        'targets', json((
+                            SELECT json_group_array(json(tg)) FROM (
+                                SELECT json_object('kind', t.kind, 'id', t.target_id) AS tg
+                                FROM escalation_targets t WHERE t.level_id = l.id
+                                ORDER BY t.id)))) AS lv
+                    FROM escalation_levels l WHERE l.policy_id = p.id
+                    ORDER BY l.position))))
+        FROM escalation_policies p WHERE p.id = {policy_id})""",
+}
+
+
+@lru_cache(maxsize=256)
+def snapshot_from_json_text(raw: str | None) -> PolicySnapshot | None:
+    """The snapshot ``SNAPSHOT_JSON_SQL`` produced (memoised by its text: a policy that
+    changes produces another text, so the memo never serves an outdated policy)."""
+    return PolicySnapshot.from_json(json.loads(raw)) if raw else None
 
 
 def incident_for_update(session: Session, incident_id: int) -> Incident | None:
