@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Any
 
@@ -21,6 +22,21 @@ def _settings() -> Settings:
         sys.exit(2)
 
 
+def _workers(settings: Settings, option: int | None) -> int:
+    """HTTP worker processes: ``--workers``, else ``SLAR_WORKERS``, else a default.
+
+    On SQLite one (a single writer: more processes only queue on the database lock). On
+    PostgreSQL one process uses at most one core (the GIL) and idles while it waits for the
+    database, so it takes more processes than cores to use them all: two per core, at most
+    eight (measured in ``bench/README.md``: on 2 cores 3-4 processes beat 1-2).
+    """
+    if option is not None:
+        return option
+    if "workers" in settings.http.model_fields_set or settings.database.is_sqlite:
+        return settings.http.workers
+    return max(2, min(8, 2 * (os.cpu_count() or 1)))
+
+
 def _run_uvicorn(app_factory: str, settings: Settings, port: int, workers: int) -> None:
     import uvicorn
 
@@ -30,6 +46,14 @@ def _run_uvicorn(app_factory: str, settings: Settings, port: int, workers: int) 
         host=settings.http.host,
         port=port,
         workers=workers,
+        # uvicorn[standard]'s C HTTP parser and event loop ("auto" picks them too, but
+        # falls back silently when they are missing).
+        http="httptools",
+        loop="uvloop",
+        # Our middleware logs each request once; uvicorn's access log would cost a call per
+        # request even when filtered out.
+        access_log=False,
+        backlog=2048,
         log_config=None,
         proxy_headers=True,
         forwarded_allow_ips="*",
@@ -75,19 +99,29 @@ def _prepare(settings: Settings) -> None:
 
 @main.command()
 @click.option("--port", type=int, default=None, help="Port (default PORT or 8000).")
-@click.option("--workers", type=int, default=None, help="HTTP worker processes (SLAR_WORKERS).")
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="HTTP worker processes (SLAR_WORKERS; default 1 on SQLite, 2 per CPU on PostgreSQL).",
+)
 def serve(port: int | None, workers: int | None) -> None:
     """Run the whole platform in one process (SQLite by default)."""
     settings = _settings()
     _prepare(settings)
     port = port or settings.http.port or 8000
     click.echo(f"SLAR is serving on http://{_display_host(settings)}:{port}")
-    _run_uvicorn("slar.entrypoints:serve_app", settings, port, workers or settings.http.workers)
+    _run_uvicorn("slar.entrypoints:serve_app", settings, port, _workers(settings, workers))
 
 
 @main.command()
 @click.option("--port", type=int, default=None, help="Port (default PORT or 8080).")
-@click.option("--workers", type=int, default=None, help="HTTP worker processes (SLAR_WORKERS).")
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="HTTP worker processes (SLAR_WORKERS; default 1 on SQLite, 2 per CPU on PostgreSQL).",
+)
 @click.option("--migrate/--no-migrate", "run_migrations", default=False, help="Migrate first.")
 def api(port: int | None, workers: int | None, run_migrations: bool) -> None:
     """Run the REST API service."""
@@ -100,7 +134,7 @@ def api(port: int | None, workers: int | None, run_migrations: bool) -> None:
 
         bootstrap.migrate(settings)
     port = port or settings.http.port or 8080
-    _run_uvicorn("slar.entrypoints:api_app", settings, port, workers or settings.http.workers)
+    _run_uvicorn("slar.entrypoints:api_app", settings, port, _workers(settings, workers))
 
 
 @main.command()

@@ -119,3 +119,18 @@ def test_reassigning_back_to_an_earlier_assignee_pages_them_again(world: World) 
     w.run()
     w.expect(("email", dave, inc))
     w.expect_nothing_else()
+
+
+def test_reassigning_an_acknowledged_incident_still_tells_the_new_assignee(world: World) -> None:
+    w = world
+    alice, _bob, _carol, storage = _three_levels(w)
+    dave = w.user("dave", email=True)
+    inc = _fire(w, storage, "Backups failing")
+    w.expect(("email", alice, inc))
+
+    w.advance(minutes=1)
+    w.ack(inc)
+    w.reassign(inc, dave)
+    w.run()
+    w.expect(("email", dave, inc))  # told it is theirs now, though nobody is being paged
+    w.quiet_for(minutes=30)  # and escalation stays stopped

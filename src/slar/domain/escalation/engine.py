@@ -21,6 +21,7 @@ from slar.domain.escalation.policy import PolicySnapshot, Position
 from slar.domain.incidents import timeline
 from slar.domain.incidents.models import Incident
 from slar.domain.incidents.rules import TRIGGERED, Actor
+from slar.domain.notifications.rules import ASSIGNED
 from slar.domain.notifications.service import cancel_pages, page_user
 from slar.jobs.queue import enqueue, enqueue_once
 
@@ -164,7 +165,7 @@ def page_assignee(session: Session, incident: Incident, *, assignee_id: int, now
         user_id=assignee_id,
         incident_id=incident.id,
         urgency=incident.urgency,
-        reason="assigned",
+        reason=ASSIGNED,
         key=f"{key}:at:{now.isoformat()}",
         now=now,
     )

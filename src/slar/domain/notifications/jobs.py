@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from slar.domain.incidents import timeline
-from slar.domain.incidents.rules import TRIGGERED, Actor
+from slar.domain.incidents.rules import ACKNOWLEDGED, TRIGGERED, Actor
 from slar.domain.notifications import render
 from slar.domain.notifications import repository as repo
 from slar.domain.notifications.models import Delivery
@@ -39,6 +39,7 @@ from slar.domain.notifications.ports import (
     WebhookMessage,
 )
 from slar.domain.notifications.rules import (
+    ASSIGNED,
     CANCELLED,
     DELIVERED,
     EMAIL,
@@ -106,7 +107,8 @@ def _cancel(delivery: Delivery, reason: str) -> None:
 def _render_page(session: Session, delivery: Delivery, public_url: str) -> bool:
     """Render a page now; cancel it (False) if its incident is no longer triggered."""
     row = repo.incident_with_service(session, delivery.incident_id or 0)
-    if row is None or row.incident.status != TRIGGERED:
+    wanted = (TRIGGERED, ACKNOWLEDGED) if delivery.reason == ASSIGNED else (TRIGGERED,)
+    if row is None or row.incident.status not in wanted:
         status = row.incident.status if row else "gone"
         _cancel(delivery, f"not sent: the incident is {status}")
         return False

@@ -23,6 +23,9 @@ EMAIL, SMS, SLACK, WEBHOOK = "email", "sms", "slack", "webhook"
 KINDS = (EMAIL, SMS, SLACK, WEBHOOK)
 URGENCIES = ("high", "low")
 PAGE, TEST, VERIFICATION, HANDOFF = "page", "test", "verification", "handoff"
+# The reason of a page telling someone an incident was assigned to them: it goes out while the
+# incident is open (even acknowledged), where an escalation page needs it still triggered.
+ASSIGNED = "assigned"
 PURPOSES = (PAGE, TEST, VERIFICATION, HANDOFF)
 QUEUED, SENT, DELIVERED, FAILED, CANCELLED = "queued", "sent", "delivered", "failed", "cancelled"
 STATUSES = (QUEUED, SENT, DELIVERED, FAILED, CANCELLED)
