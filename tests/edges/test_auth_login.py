@@ -62,15 +62,6 @@ def test_expired_and_wrongly_signed_tokens_are_refused(api: ApiHarness) -> None:
     assert refused.json()["error"]["code"] == "auth.invalid_token"
 
 
-def test_health_is_public_and_reports_database(api: ApiHarness) -> None:
-    anon = api.http()
-    assert anon.get("/health").json() == {"status": "ok"}
-    ready = anon.get("/health/ready")
-    assert ready.status_code == 200
-    assert ready.json()["database"] == api.backend
-    assert "x-request-id" in ready.headers
-
-
 def test_the_first_admin_of_a_fresh_install_can_sign_in(api: ApiHarness) -> None:
     from slar.bootstrap import ensure_first_admin
 

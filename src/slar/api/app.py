@@ -7,6 +7,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from slar import __version__
 from slar.api.errors import install_error_handlers
+from slar.api.metrics import install_database_metrics
 from slar.api.routers import (
     alerts,
     analytics,
@@ -45,6 +46,7 @@ def create_api_app(state: ApiState) -> FastAPI:
         redoc_url=None,
     )
     app.state.slar = state
+    install_database_metrics(state.db, state.clock)
     install_error_handlers(app)
     for module in (
         health,

@@ -208,3 +208,13 @@ def delete_rules_of_method(session: Session, contact_method_id: int) -> None:
     session.execute(
         delete(NotificationRule).where(NotificationRule.contact_method_id == contact_method_id)
     )
+
+
+def deliveries_by_channel_and_status(session: Session) -> dict[tuple[str, str], int]:
+    """How many deliveries each (channel, status) pair holds: what the metrics report."""
+    rows = session.execute(
+        select(Delivery.channel, Delivery.status, func.count()).group_by(
+            Delivery.channel, Delivery.status
+        )
+    )
+    return {(channel, status): int(count) for channel, status, count in rows}
