@@ -7,10 +7,11 @@ Claiming, completing, retrying and dead-lettering: ``slar.jobs.repository`` (SQL
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, select, text
+from sqlalchemy import Integer, bindparam, event, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -58,9 +59,36 @@ def enqueue(
                 session.add(job)
         except IntegrityError:
             return None
+    _announce(session)
+    return job
+
+
+def _announce(session: Session) -> None:
+    """Wake idle workers when the enqueuing transaction commits."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
-    return job
+    elif _local_listeners:
+        # SQLite has no NOTIFY: wake this process's workers (``slar serve``) once it commits.
+        event.listen(session, "after_commit", _wake_local, once=True)
+
+
+_local_listeners: list[Callable[[], None]] = []
+
+
+def add_local_listener(wake: Callable[[], None]) -> None:
+    """Call ``wake`` after each commit (in this process) that enqueued a job; for workers on
+    databases without LISTEN/NOTIFY."""
+    _local_listeners.append(wake)
+
+
+def remove_local_listener(wake: Callable[[], None]) -> None:
+    if wake in _local_listeners:
+        _local_listeners.remove(wake)
+
+
+def _wake_local(_session: Session) -> None:
+    for wake in list(_local_listeners):
+        wake()
 
 
 # ``enqueue`` with a dedup key, as one statement: the hot path of alert ingestion (the first
@@ -115,4 +143,6 @@ def enqueue_once(
         "max_attempts": max_attempts,
     }
     job_id: int | None = session.connection().execute(statement, params).scalar()
+    if job_id is not None:
+        _announce(session)
     return job_id

@@ -22,7 +22,7 @@ import psycopg
 from sqlalchemy.engine import URL
 
 from slar.db import Database
-from slar.jobs.queue import NOTIFY_CHANNEL
+from slar.jobs.queue import NOTIFY_CHANNEL, add_local_listener, remove_local_listener
 
 log = logging.getLogger("slar.jobs.wakeup")
 
@@ -73,13 +73,15 @@ class _SelfPipe:
 
 
 class SleepWakeup:
-    """Polling only (SQLite): wait the full timeout unless woken."""
+    """SQLite: wait the full timeout unless woken — by shutdown, or by a commit in this process
+    that enqueued a job (``slar serve`` runs the worker beside the API). A worker in another
+    process polls."""
 
     def __init__(self) -> None:
         self._pipe = _SelfPipe()
 
     def open(self) -> None:
-        return None
+        add_local_listener(self.wake)
 
     def wait(self, timeout: float) -> bool:
         readable, _, _ = select.select([self._pipe.read_fd], [], [], max(0.0, timeout))
@@ -92,6 +94,7 @@ class SleepWakeup:
         self._pipe.poke()
 
     def close(self) -> None:
+        remove_local_listener(self.wake)
         self._pipe.close()
 
 
