@@ -27,7 +27,9 @@ prepared statements always hit.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -46,26 +48,33 @@ from slar.domain.incidents.rules import Actor
 _NOT_RESOLVED = "resolved"
 _DIALECTS = ("postgresql", "sqlite")
 
-_JSON_COLUMNS = ("labels", "links", "payload", "escalation_policy_snapshot", "data")
-_TIME_COLUMNS = (
-    "created_at",
-    "updated_at",
-    "next_escalation_at",
-    "occurred_at",
-    "first_seen_at",
-    "last_seen_at",
-    "now",
-    "at",
+_JSON_COLUMNS = frozenset({"labels", "links", "payload", "escalation_policy_snapshot", "data"})
+_TIME_COLUMNS = frozenset(
+    {
+        "created_at",
+        "updated_at",
+        "next_escalation_at",
+        "occurred_at",
+        "first_seen_at",
+        "last_seen_at",
+        "now",
+        "at",
+    }
 )
+_PARAM = re.compile(r"(?<![:\w]):(\w+)")
+_PREFIXES = ("a_", "opened_", "repeated_")
 
 
 def _statement(sql: str) -> TextClause:
-    """A ``text()`` statement whose JSON and timestamp parameters get the columns' types."""
-    typed = [
-        bindparam(name, type_=JSONType() if name in _JSON_COLUMNS else UTCDateTime())
-        for name in (*_JSON_COLUMNS, *_TIME_COLUMNS)
-        if f":{name}" in sql
-    ]
+    """A ``text()`` statement whose JSON and timestamp parameters get their columns' types
+    (a parameter is named after its column, perhaps behind one of ``_PREFIXES``)."""
+    typed = []
+    for name in dict.fromkeys(_PARAM.findall(sql)):
+        column = next((name[len(p) :] for p in _PREFIXES if name.startswith(p)), name)
+        if column in _JSON_COLUMNS:
+            typed.append(bindparam(name, type_=JSONType()))
+        elif column in _TIME_COLUMNS:
+            typed.append(bindparam(name, type_=UTCDateTime()))
     return text(sql).bindparams(*typed)
 
 
@@ -347,6 +356,93 @@ def resolve_open_alerts_of(session: Session, *, incident_id: int, now: datetime)
     )
     result = session.execute(stmt)
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- a whole trigger in one statement (PostgreSQL) ----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A timeline entry to write (``incidents.timeline.record``'s fields)."""
+
+    kind: str
+    message: str
+    data: dict[str, Any]
+
+
+_TRIGGER_PG = _statement(
+    "WITH inc AS ("  # noqa: S608
+    + _INCIDENT_INSERT
+    + "DO UPDATE SET alert_count = incidents.alert_count + 1, "
+    + "updated_at = excluded.updated_at, severity = "
+    + _RAISED_SEVERITY.format(new="excluded.severity", old="incidents.severity")
+    + " RETURNING id, (xmax = 0) AS inserted"
+    + "), alert AS ("
+    + f"INSERT INTO alerts ({', '.join(_ALERT_COLUMNS)}) SELECT "
+    + ", ".join("inc.id" if c == "incident_id" else f":a_{c}" for c in _ALERT_COLUMNS)
+    + f" FROM inc ON CONFLICT (integration_id, fingerprint) WHERE {OPEN_CONDITION} "
+    + _REPEAT
+    + _ATTACH
+    + " RETURNING id"
+    + "), entry AS ("
+    + "INSERT INTO incident_events (incident_id, at, kind, actor_user_id, actor, message, data) "
+    + "SELECT inc.id, :now, "
+    + "CASE WHEN inc.inserted THEN :opened_kind ELSE :repeated_kind END, "
+    + ":actor_user_id, :actor, "
+    + "CASE WHEN inc.inserted THEN :opened_message ELSE :repeated_message END, "
+    + "CASE WHEN inc.inserted THEN :opened_data ELSE :repeated_data END "
+    + "FROM inc"
+    + ") SELECT inc.id, inc.inserted FROM inc"
+)
+
+
+def record_trigger(
+    session: Session,
+    *,
+    incident: dict[str, Any],
+    alert: dict[str, Any],
+    actor: Actor,
+    now: datetime,
+    opened: Entry,
+    repeated: Entry,
+) -> tuple[int, bool] | None:
+    """A trigger event: ``upsert_open_incident(incident)``, then the alert upserted into that
+    incident (``upsert_open_alert(alert, attach=True)``), then the timeline entry ``opened``
+    (the incident is new) or ``repeated``. Returns ``(incident id, inserted)`` as
+    ``upsert_open_incident`` does. One statement on PostgreSQL (data-modifying CTEs), three
+    on SQLite."""
+    if _dialect(session) != "postgresql":
+        upserted = upsert_open_incident(session, incident)
+        if upserted is None:
+            return None
+        incident_id, inserted = upserted
+        upsert_open_alert(session, {**alert, "incident_id": incident_id}, attach=True)
+        entry = opened if inserted else repeated
+        add_timeline_entry(
+            session,
+            incident_id=incident_id,
+            kind=entry.kind,
+            actor=actor,
+            now=now,
+            message=entry.message,
+            data=entry.data,
+        )
+        return upserted
+    params = dict(incident)
+    params.update({f"a_{name}": value for name, value in alert.items()})
+    params.update(
+        now=now,
+        actor_user_id=actor.user_id,
+        actor=actor.label,
+        opened_kind=opened.kind,
+        opened_message=opened.message,
+        opened_data=opened.data,
+        repeated_kind=repeated.kind,
+        repeated_message=repeated.message,
+        repeated_data=repeated.data,
+    )
+    row = run(session, _TRIGGER_PG, params).one()
+    return int(row.id), bool(row.inserted)
 
 
 # --- timeline --------------------------------------------------------------------------------

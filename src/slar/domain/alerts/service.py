@@ -176,32 +176,49 @@ def ingest(
     )
 
 
-def _incident_opened(
-    ctx: _Context, service: ServiceState, *, incident_id: int, title: str, data: dict[str, Any]
-) -> None:
+def _opened_entry(
+    ctx: _Context, service: ServiceState, *, title: str, alert_count: int, dedup_key: str | None
+) -> repository.Entry:
+    """The ``triggered`` timeline entry of an incident an alert opens: what
+    ``lifecycle.apply_opened`` records (it says so when nobody will be paged)."""
+    snapshot = service.policy
+    message = f"Triggered by {ctx.actor.label}: {title}"
+    if not engine.escalates(snapshot):
+        message += " (no escalation policy: nobody is paged)"
+    data = {
+        "alert_count": alert_count,
+        "dedup_key": dedup_key,
+        "escalation_policy": snapshot.name if snapshot else None,
+    }
+    return repository.Entry(kind="triggered", message=message, data=data)
+
+
+def _incident_opened(ctx: _Context, service: ServiceState, incident: Incident) -> None:
     """Everything that follows an incident being opened by an alert; the one place to hook
     follow-up work onto ingestion. An alert firing again after its incident resolved opens a
     new incident, so re-fires come through here too.
 
     ``lifecycle.apply_opened`` for an incident inserted with ``engine.opening_state`` (see
-    ``_incident_values``): the escalation engine's start (policy snapshot, generation, first
-    ``escalation.step`` job) and the ``triggered`` timeline entry, with the same rows and
-    messages, in two statements and without loading the incident back."""
-    snapshot = service.policy
-    escalating = engine.started(
-        ctx.session, incident_id=incident_id, snapshot=snapshot, now=ctx.now
+    ``_incident_values``): the escalation engine's start (the policy snapshot and generation
+    are in the row already; the first ``escalation.step`` job) and the ``triggered`` entry,
+    with the same rows and messages, without loading anything back. (Single events do the
+    same inside ``repository.record_trigger``.)"""
+    entry = _opened_entry(
+        ctx,
+        service,
+        title=incident.title,
+        alert_count=incident.alert_count,
+        dedup_key=incident.dedup_key,
     )
-    message = f"Triggered by {ctx.actor.label}: {title}"
-    if not escalating:
-        message += " (no escalation policy: nobody is paged)"
+    engine.started(ctx.session, incident_id=incident.id, snapshot=service.policy, now=ctx.now)
     repository.add_timeline_entry(
         ctx.session,
-        incident_id=incident_id,
-        kind="triggered",
+        incident_id=incident.id,
+        kind=entry.kind,
         actor=ctx.actor,
         now=ctx.now,
-        message=message,
-        data={**data, "escalation_policy": snapshot.name if snapshot else None},
+        message=entry.message,
+        data=entry.data,
     )
 
 
@@ -215,33 +232,29 @@ def _trigger(ctx: _Context, service_id: int, event: AlertEvent, batch_title: str
         return
     service = _service(ctx, service_id)
     values = _incident_values(ctx, service, event, batch_title, [event], alert_count=1)
-    upserted = repository.upsert_open_incident(ctx.session, values)
+    upserted = repository.record_trigger(
+        ctx.session,
+        incident=values,
+        alert=_alert_values(ctx, service_id, event, fields, incident_id=None),
+        actor=ctx.actor,
+        now=ctx.now,
+        opened=_opened_entry(
+            ctx, service, title=values["title"], alert_count=1, dedup_key=event.dedup_key
+        ),
+        repeated=repository.Entry(
+            kind="alert_repeated",
+            message=f"Alert repeated: {event.summary or event.dedup_key}",
+            data={"severity": event.severity.value},
+        ),
+    )
     if upserted is None:
         raise _lost_race(event.dedup_key)
     incident_id, opened = upserted
-    alert = _alert_values(ctx, service_id, event, fields, incident_id=incident_id)
-    repository.upsert_open_alert(ctx.session, alert, attach=True)
     ctx.tally.alerts += 1
     ctx.tally.touched(incident_id)
     if opened:
         ctx.tally.opened.append(incident_id)
-        _incident_opened(
-            ctx,
-            service,
-            incident_id=incident_id,
-            title=values["title"],
-            data={"alert_count": 1, "dedup_key": event.dedup_key},
-        )
-    else:
-        repository.add_timeline_entry(
-            ctx.session,
-            incident_id=incident_id,
-            kind="alert_repeated",
-            actor=ctx.actor,
-            now=ctx.now,
-            message=f"Alert repeated: {event.summary or event.dedup_key}",
-            data={"severity": event.severity.value},
-        )
+        engine.started(ctx.session, incident_id=incident_id, snapshot=service.policy, now=ctx.now)
 
 
 def _store_suppressed(
@@ -425,13 +438,7 @@ def _count_added(
         if incident.alert_count != len(added):
             incident.alert_count = len(added)
         ctx.tally.opened.append(incident.id)
-        _incident_opened(
-            ctx,
-            _service(ctx, incident.service_id),
-            incident_id=incident.id,
-            title=incident.title,
-            data={"alert_count": incident.alert_count, "dedup_key": incident.dedup_key},
-        )
+        _incident_opened(ctx, _service(ctx, incident.service_id), incident)
         return
     if not added:
         return

@@ -89,6 +89,11 @@ def _cancel_waiting_pages(session: Session, incident: Incident) -> None:
 # step due now, the same job and dedup key); ``tests/integration/alerts`` checks the equivalence.
 
 
+def escalates(snapshot: PolicySnapshot | None) -> bool:
+    """Whether ``start`` on this snapshot pages anyone (its result)."""
+    return snapshot is not None and bool(snapshot.levels)
+
+
 def opening_state(snapshot: PolicySnapshot | None, now: datetime) -> dict[str, Any]:
     """The escalation columns of an incident inserted already started on ``snapshot`` (the
     policy of its service now, or None): what ``start`` would leave on a fresh incident."""
@@ -97,7 +102,7 @@ def opening_state(snapshot: PolicySnapshot | None, now: datetime) -> dict[str, A
         "escalation_generation": 1,
         "escalation_level": 0,
         "escalation_loop": 0,
-        "next_escalation_at": now if snapshot is not None and snapshot.levels else None,
+        "next_escalation_at": now if escalates(snapshot) else None,
     }
 
 
@@ -106,7 +111,7 @@ def started(
 ) -> bool:
     """Finish ``start`` for an incident inserted with ``opening_state``: schedule its first
     step. False when there is no policy to follow (nobody will be paged)."""
-    if snapshot is None or not snapshot.levels:
+    if not escalates(snapshot):
         return False
     enqueue_once(
         session,
