@@ -1,6 +1,6 @@
 """Ingest benchmark: SLAR against Alerta on the same PostgreSQL, in one run.
 
-    .venv/bin/python bench/ingest.py [--duration 20] [--workers 3] [--skip-alerta]
+    .venv/bin/python bench/ingest.py [--duration 20] [--workers 4] [--skip-alerta]
 
 What it does (every step bounded in time, every process and database cleaned up):
 
@@ -1341,8 +1341,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pause", type=float, default=2.0, help="seconds between runs")
     parser.add_argument(
         "--workers",
-        default="3",
-        help="SLAR_WORKERS; a comma list (2,3) runs SLAR once per value",
+        default="4",
+        help="SLAR_WORKERS (default 4: what `slar serve` picks on 2 CPUs and PostgreSQL); "
+        "a comma list (3,4) runs SLAR once per value",
     )
     parser.add_argument(
         "--connections", default="16,32", help="wrk connections, comma list (default 16,32)"

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, event, select, text
+from sqlalchemy import Integer, bindparam, column, event, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -103,12 +103,14 @@ _INSERT_ONCE = """
     RETURNING id
 """
 _ENQUEUE_ONCE = {
-    dialect: text(sql).bindparams(
+    dialect: text(sql)
+    .bindparams(
         bindparam("payload", type_=JSONType()),
         bindparam("run_at", type_=UTCDateTime()),
         bindparam("now", type_=UTCDateTime()),
         bindparam("max_attempts", type_=Integer()),
     )
+    .columns(column("id", Integer()))
     for dialect, sql in (
         (
             "postgresql",
@@ -133,7 +135,8 @@ def enqueue_once(
     """``enqueue(..., dedup_key=...)`` in one statement; the new job's id, or None when an
     equal job is pending. Unlike ``enqueue`` it returns no ORM object."""
     session.flush()
-    statement = _ENQUEUE_ONCE[session.get_bind().dialect.name]
+    dialect = session.get_bind().dialect.name
+    statement = _ENQUEUE_ONCE[dialect]
     params = {
         "kind": kind,
         "payload": payload,
@@ -143,6 +146,6 @@ def enqueue_once(
         "max_attempts": max_attempts,
     }
     job_id: int | None = session.connection().execute(statement, params).scalar()
-    if job_id is not None:
+    if job_id is not None and dialect != "postgresql":  # PostgreSQL: the statement notified
         _announce(session)
     return job_id

@@ -152,7 +152,8 @@ def test_pool_exhaustion_sheds_load_with_503(
     api: ApiHarness, catalog: Catalog, proxied: tuple[TcpProxy, str]
 ) -> None:
     """Every pooled connection is stuck on a silent database: the next request waits
-    ``SLAR_DB_POOL_TIMEOUT`` (2 s) for one and is shed with 503, not queued forever."""
+    ``SLAR_DB_POOL_TIMEOUT`` (2 s) for one (for an ingestion slot: there are as many as
+    connections here) and is shed with 503, not queued forever."""
     _proxy, base_url = proxied
     hook = catalog.hook("generic")
     with httpx.Client(base_url=base_url, timeout=30) as client:

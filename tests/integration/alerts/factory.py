@@ -16,6 +16,7 @@ from sqlalchemy import select
 from slar.db import Database
 from slar.domain.alerts.models import Alert
 from slar.domain.catalog.models import Integration, MaintenanceWindow, RoutingRule, Service
+from slar.domain.escalation.models import EscalationLevel, EscalationPolicy, EscalationTarget
 from slar.domain.identity.models import Team
 from slar.domain.incidents.models import Incident, IncidentEvent
 from slar.kernel import ids
@@ -92,6 +93,29 @@ class Catalog:
                     description="",
                 )
             )
+
+    def policy(self, service_id: int, levels: list[list[tuple[str, int]]], *, name: str) -> int:
+        """An escalation policy (levels of ``(kind, target id)``, 5 minutes apart), made the
+        service's."""
+        with self.db.transaction() as session:
+            policy = EscalationPolicy(
+                team_id=self.team_id,
+                name=name,
+                description="",
+                repeat_count=1,
+                created_at=self.now,
+                updated_at=self.now,
+            )
+            for position, targets in enumerate(levels):
+                level = EscalationLevel(position=position, delay_minutes=5 * (position + 1))
+                level.targets = [EscalationTarget(kind=k, target_id=t) for k, t in targets]
+                policy.levels.append(level)
+            session.add(policy)
+            session.flush()
+            service = session.get(Service, service_id)
+            assert service is not None
+            service.escalation_policy_id = policy.id
+            return policy.id
 
     def maintenance(self, service_id: int, *, start: datetime, hours: float = 1) -> None:
         with self.db.transaction() as session:

@@ -37,9 +37,13 @@ def test_a_committed_enqueue_wakes_the_in_process_worker(db: Database, clock: Fa
         assert time.monotonic() - started < 2.0
         thread.join()
 
-        with pytest.raises(RuntimeError), db.transaction() as session:  # rolled back: no wake
-            enqueue(session, "test.wake", {"n": 3}, now=clock.now())
-            raise RuntimeError("abort")
-        assert not wakeup.wait(0.2)
+        def rolled_back() -> None:
+            with db.transaction() as session:
+                enqueue(session, "test.wake", {"n": 3}, now=clock.now())
+                raise RuntimeError("abort")
+
+        with pytest.raises(RuntimeError):
+            rolled_back()
+        assert not wakeup.wait(0.2)  # a rolled-back enqueue wakes nobody
     finally:
         wakeup.close()

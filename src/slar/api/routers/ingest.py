@@ -16,7 +16,14 @@ credential. What senders need from us (see ``docs/integrations.md``):
 - **Bounded bodies.** More than ``SLAR_MAX_BODY_BYTES`` (512 KiB) is refused with 413, by
   ``Content-Length`` and by counting while reading (chunked bodies have no length). Bodies are
   read on the event loop; decoding, parsing and the database work run in a thread pool of
-  ingestion's own (``_EXECUTOR``: cheaper than AnyIO's, and sized apart from the other routes).
+  ingestion's own (cheaper than AnyIO's, and sized apart from the other routes).
+- **Bounded concurrency.** At most ``INGEST_CONCURRENCY`` requests per process (and never more
+  than the connection pool holds) are in the database at once; the others wait on the event
+  loop for a slot, and one that waits longer than ``SLAR_DB_POOL_TIMEOUT`` is shed with 503,
+  as a request that cannot get a pooled connection is. Python holds one core per process, so
+  more transactions in flight only add GIL hand-offs and PostgreSQL backends competing for the
+  same two cores: on the benchmark machine 2-4 slots sustained ~20 % more events per second
+  than 32 threads did, with a third of the worst-case latency (bench/README.md).
 - **A fast lane.** Ingestion is the one path where the framework's per-request cost matters
   (hundreds of events per second per process): ``IngestFastLane``, an ASGI middleware of the
   API app, answers these URLs before FastAPI's routing (a scan of every route) and dependency
@@ -41,9 +48,10 @@ import json
 import logging
 import re
 import time
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Protocol
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -66,10 +74,8 @@ GROUPED_FORMATS = ("alertmanager", "datadog", "grafana", "generic")
 PAGERDUTY_PATH = "/v2/enqueue"
 _FORMAT_PATH = re.compile(r"/integrations/([^/]+)/(" + "|".join(GROUPED_FORMATS) + r")")
 
-_EXECUTOR = ThreadPoolExecutor(max_workers=32, thread_name_prefix="slar-ingest")
-"""Where ingestion's blocking work runs. More threads than pooled connections (10 by
-default): a request that finds the pool exhausted must wait ``SLAR_DB_POOL_TIMEOUT`` for a
-connection and be shed with 503, not queue here unseen."""
+INGEST_CONCURRENCY = 4
+"""Ingestion transactions in flight per process (see the module docstring)."""
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -115,12 +121,14 @@ _PD_ERRORS: dict[int | str, dict[str, Any]] = {
     summary="PagerDuty Events API v2: trigger, acknowledge or resolve",
 )
 async def enqueue(request: Request) -> Response:
-    return await _ingest(api_state(request), request.headers, request.receive, "pagerduty", None)
+    declared = request.headers.get("content-length", "")
+    return await _ingest(api_state(request), declared, request.receive, "pagerduty", None)
 
 
 def _format_route(kind: str) -> Callable[[str, Request], Any]:
     async def receive(key: str, request: Request) -> Response:
-        return await _ingest(api_state(request), request.headers, request.receive, kind, key)
+        declared = request.headers.get("content-length", "")
+        return await _ingest(api_state(request), declared, request.receive, kind, key)
 
     receive.__name__ = f"receive_{kind}"
     return receive
@@ -159,7 +167,8 @@ class IngestFastLane:
     ) -> None:
         app = scope["app"]
         try:
-            response = await _ingest(app.state.slar, _Headers(scope), receive, kind, key)
+            declared = _content_length(scope)
+            response = await _ingest(app.state.slar, declared, receive, kind, key)
         except _Disconnected:
             return
         except Exception as exc:
@@ -191,18 +200,11 @@ def _exception_handler(app: Any, exc: Exception) -> Any:
     return None
 
 
-class _Headers:
-    """The one header ``_ingest`` reads, without building a header map per request."""
-
-    def __init__(self, scope: Scope) -> None:
-        self.scope = scope
-
-    def get(self, key: str, default: str = "") -> str:
-        wanted = key.encode("latin-1")
-        for header, value in self.scope["headers"]:
-            if header.lower() == wanted:
-                return str(value.decode("latin-1"))
-        return default
+def _content_length(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"content-length":  # ASGI servers give header names in lower case
+            return str(value.decode("latin-1"))
+    return ""
 
 
 class _Disconnected(Exception):
@@ -212,21 +214,14 @@ class _Disconnected(Exception):
 # --- handling --------------------------------------------------------------------------------
 
 
-class _HeaderSource(Protocol):
-    def get(self, key: str, default: str = ...) -> str: ...
-
-
 async def _ingest(
-    state: ApiState, headers: _HeaderSource, receive: Receive, kind: str, key: str | None
+    state: ApiState, declared_length: str, receive: Receive, kind: str, key: str | None
 ) -> Response:
+    """Read the body, run ``_store`` in a database slot, count and time it; the answer."""
     started = time.perf_counter()
     try:
-        raw = await _read_limited(headers, receive, state.settings.http.max_body_bytes)
-        loop = asyncio.get_running_loop()
-        context = contextvars.copy_context()  # the request id, for the logs of the work
-        response: Response = await loop.run_in_executor(
-            _EXECUTOR, context.run, _store, state, kind, key, raw
-        )
+        raw = await _read_limited(declared_length, receive, state.settings.http.max_body_bytes)
+        response = await _gate(state).run(_store, state, kind, key, raw)
     except _Refused as refused:
         labelled(INGEST_EVENTS, kind, refused.code).inc()
         response = _render_refusal(kind, refused)
@@ -240,9 +235,45 @@ async def _ingest(
     return response
 
 
-async def _read_limited(headers: _HeaderSource, receive: Receive, limit: int) -> bytes:
+class _Gate:
+    """Admission to the database for one event loop: ``slots`` requests at a time, each on a
+    thread of its own; a request that waits ``timeout`` seconds for a slot is shed (503)."""
+
+    def __init__(self, slots: int, timeout: float) -> None:
+        self.slots = asyncio.Semaphore(slots)
+        self.timeout = timeout
+        self.executor = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="slar-ingest")
+
+    async def run(self, work: Callable[..., Response], *args: Any) -> Response:
+        try:
+            async with asyncio.timeout(self.timeout):
+                await self.slots.acquire()
+        except TimeoutError:
+            log.warning("ingest: no database slot within %.1f s; shedding load", self.timeout)
+            raise _unavailable("the server is overloaded; retry later") from None
+        try:
+            context = contextvars.copy_context()  # the request id, for the logs of the work
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self.executor, context.run, work, *args)
+        finally:
+            self.slots.release()
+
+
+_GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Gate] = weakref.WeakKeyDictionary()
+
+
+def _gate(state: ApiState) -> _Gate:
+    loop = asyncio.get_running_loop()
+    gate = _GATES.get(loop)
+    if gate is None:
+        database = state.settings.database
+        slots = max(1, min(INGEST_CONCURRENCY, database.pool_size))
+        gate = _GATES.setdefault(loop, _Gate(slots, database.pool_timeout))
+    return gate
+
+
+async def _read_limited(declared: str, receive: Receive, limit: int) -> bytes:
     drain_budget = limit * DRAIN_LIMIT_FACTOR
-    declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         if int(declared) <= drain_budget:
             async for _chunk in _chunks(receive):

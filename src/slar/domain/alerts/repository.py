@@ -33,10 +33,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, func, select, text, update
+from sqlalchemy import Boolean, Integer, String, bindparam, column, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.elements import ColumnClause
 
 from slar.db import JSONType, UTCDateTime
 from slar.db.engine import run
@@ -65,9 +65,16 @@ _PARAM = re.compile(r"(?<![:\w]):(\w+)")
 _PREFIXES = ("a_", "opened_", "repeated_")
 
 
-def _statement(sql: str) -> TextClause:
+_ID = column("id", Integer())
+_INSERTED = column("inserted", Boolean())
+
+
+def _statement(sql: str, *returns: ColumnClause[Any]) -> Any:
     """A ``text()`` statement whose JSON and timestamp parameters get their columns' types
-    (a parameter is named after its column, perhaps behind one of ``_PREFIXES``)."""
+    (a parameter is named after its column, perhaps behind one of ``_PREFIXES``).
+
+    ``returns`` are its result columns in order: declared positionally, SQLAlchemy matches
+    them to the cursor once and caches the result metadata with the compiled statement."""
     typed = []
     for name in dict.fromkeys(_PARAM.findall(sql)):
         column = next((name[len(p) :] for p in _PREFIXES if name.startswith(p)), name)
@@ -75,7 +82,8 @@ def _statement(sql: str) -> TextClause:
             typed.append(bindparam(name, type_=JSONType()))
         elif column in _TIME_COLUMNS:
             typed.append(bindparam(name, type_=UTCDateTime()))
-    return text(sql).bindparams(*typed)
+    statement = text(sql).bindparams(*typed)
+    return statement.columns(*returns) if returns else statement
 
 
 def _rank(column: str) -> str:
@@ -125,14 +133,17 @@ _UPSERT_INCIDENT_PG = _statement(
     + "updated_at = excluded.updated_at, "
     + "severity = "
     + _RAISED_SEVERITY.format(new="excluded.severity", old="incidents.severity")
-    + " RETURNING id, (xmax = 0) AS inserted"
+    + " RETURNING id, (xmax = 0) AS inserted",
+    _ID,
+    _INSERTED,
 )
-_INSERT_INCIDENT_SQLITE = _statement(_INCIDENT_INSERT + "DO NOTHING RETURNING id")
+_INSERT_INCIDENT_SQLITE = _statement(_INCIDENT_INSERT + "DO NOTHING RETURNING id", _ID)
 _BUMP_INCIDENT = _statement(
     "UPDATE incidents SET alert_count = alert_count + 1, updated_at = :now, severity = "  # noqa: S608
     + _RAISED_SEVERITY.format(new=":severity", old="severity")
     + f" WHERE service_id = :service_id AND dedup_key = :dedup_key AND {OPEN_CONDITION}"
-    + " RETURNING id"
+    + " RETURNING id",
+    _ID,
 )
 
 _RACE_ATTEMPTS = 3
@@ -226,7 +237,9 @@ _OPEN_ALERT_COUNTS = {
         "SELECT incident_id, count(*) AS n FROM alerts "  # noqa: S608
         f"WHERE incident_id {_IN_SET[dialect].format(name='ids')} AND {OPEN_CONDITION} "
         "GROUP BY incident_id"
-    ).bindparams(bindparam("ids", type_=_SET_TYPES[dialect]))
+    )
+    .bindparams(bindparam("ids", type_=_SET_TYPES[dialect]))
+    .columns(column("incident_id", Integer()), column("n", Integer()))
     for dialect in _DIALECTS
 }
 
@@ -240,7 +253,7 @@ def open_alert_counts(session: Session, incident_ids: Collection[int]) -> dict[i
         _OPEN_ALERT_COUNTS[_dialect(session)],
         {"ids": _set_param(session, incident_ids)},
     )
-    return {int(incident_id): int(n) for incident_id, n in rows if incident_id is not None}
+    return {int(row.incident_id): int(row.n) for row in rows if row.incident_id is not None}
 
 
 # --- alerts ----------------------------------------------------------------------------------
@@ -289,9 +302,9 @@ _REPEAT = f"DO UPDATE SET occurrences = alerts.occurrences + 1, {_REFRESHED}"
 _ATTACH = ", incident_id = excluded.incident_id, suppressed = excluded.suppressed, " + (
     "suppressed_reason = excluded.suppressed_reason"
 )
-_UPSERT_ALERT = _statement(_ALERT_INSERT + _REPEAT + " RETURNING id")
-_UPSERT_ATTACHED_ALERT = _statement(_ALERT_INSERT + _REPEAT + _ATTACH + " RETURNING id")
-_INSERT_ALERT = _statement(_ALERT_INSERT + "DO NOTHING RETURNING id")
+_UPSERT_ALERT = _statement(_ALERT_INSERT + _REPEAT + " RETURNING id", _ID)
+_UPSERT_ATTACHED_ALERT = _statement(_ALERT_INSERT + _REPEAT + _ATTACH + " RETURNING id", _ID)
+_INSERT_ALERT = _statement(_ALERT_INSERT + "DO NOTHING RETURNING id", _ID)
 
 
 def upsert_open_alert(session: Session, values: dict[str, Any], *, attach: bool) -> int:
@@ -392,7 +405,9 @@ _TRIGGER_PG = _statement(
     + "CASE WHEN inc.inserted THEN :opened_message ELSE :repeated_message END, "
     + "CASE WHEN inc.inserted THEN :opened_data ELSE :repeated_data END "
     + "FROM inc"
-    + ") SELECT inc.id, inc.inserted FROM inc"
+    + ") SELECT inc.id, inc.inserted FROM inc",
+    _ID,
+    _INSERTED,
 )
 
 

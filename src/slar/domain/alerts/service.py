@@ -18,9 +18,15 @@ The hot path of the product: every webhook lands here, inside the edge's single 
   alert and opens or counts on no incident.
 
 Deduplication is enforced by the database (see ``repository``): concurrent copies of one event
-never open two incidents and never fail. A PagerDuty repeat costs five or six statements and
-the edge's one commit: the integration and its rules, the maintenance check, one ``UPDATE`` of
-the incident, one of the alert, one timeline ``INSERT``.
+never open two incidents and never fail.
+
+Cost (the hot path; ``tests/integration/alerts`` holds the budget). On PostgreSQL a PagerDuty
+trigger, new or repeated, is two statements and the edge's one commit: one reads the
+integration by its key with everything routing needs, fresh (``catalog.ingest_target``: rules,
+and per service urgency, escalation policy and maintenance state); one writes the incident,
+the alert and the timeline entry (``repository.record_trigger``). A new incident whose service
+has a policy adds the first escalation job (one more); the integration's ``last_seen_at`` is
+written at most every 30 s. Nothing is cached between requests (docs/adr/0006).
 """
 
 from __future__ import annotations

@@ -17,9 +17,20 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, String, bindparam, exists, func, or_, select, text
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    String,
+    bindparam,
+    column,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session, selectinload
-from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.selectable import TextualSelect
 
 from slar.db import UTCDateTime
 from slar.db.engine import run
@@ -97,7 +108,7 @@ FROM i CROSS JOIN s JOIN services svc ON svc.id = s.sid
 """
 
 
-def _ingest_target_statement(dialect: str) -> TextClause:
+def _ingest_target_statement(dialect: str) -> TextualSelect:
     sql = _INGEST_TARGET_SQL.format(
         rules=_RULES_JSON[dialect],
         policy=SNAPSHOT_JSON_SQL[dialect].format(policy_id="svc.escalation_policy_id"),
@@ -105,17 +116,17 @@ def _ingest_target_statement(dialect: str) -> TextClause:
     return (
         text(sql)
         .bindparams(bindparam("key", type_=String()), bindparam("now", type_=UTCDateTime()))
-        .columns(
-            id=Integer(),
-            name=String(),
-            kind=String(),
-            service_id=Integer(),
-            last_seen_at=UTCDateTime(),
-            rules=String(),
-            sid=Integer(),
-            urgency=String(),
-            policy=String(),
-            in_maintenance=Boolean(),
+        .columns(  # positional: the result metadata is cached with the compiled statement
+            column("id", Integer()),
+            column("name", String()),
+            column("kind", String()),
+            column("service_id", Integer()),
+            column("last_seen_at", UTCDateTime()),
+            column("rules", String()),
+            column("sid", Integer()),
+            column("urgency", String()),
+            column("policy", String()),
+            column("in_maintenance", Boolean()),
         )
     )
 
