@@ -38,21 +38,23 @@ def _fence(incident: Incident, now: datetime) -> int:
     return incident.escalation_generation
 
 
+def _step_job(
+    incident_id: int, generation: int, level: int, loop: int
+) -> tuple[dict[str, Any], str]:
+    """The payload and dedup key of the ``escalation.step`` job for one position."""
+    payload = {"incident_id": incident_id, "generation": generation, "level": level, "loop": loop}
+    return payload, f"esc:{incident_id}:{generation}:{level}:{loop}"
+
+
 def _schedule_step(session: Session, incident: Incident, due: datetime, now: datetime) -> None:
     incident.next_escalation_at = due
-    gen, level, loop = (
+    payload, dedup_key = _step_job(
+        incident.id,
         incident.escalation_generation,
         incident.escalation_level,
         incident.escalation_loop,
     )
-    enqueue(
-        session,
-        STEP,
-        {"incident_id": incident.id, "generation": gen, "level": level, "loop": loop},
-        now=now,
-        run_at=due,
-        dedup_key=f"esc:{incident.id}:{gen}:{level}:{loop}",
-    )
+    enqueue(session, STEP, payload, now=now, run_at=due, dedup_key=dedup_key)
 
 
 def _snapshot(incident: Incident) -> PolicySnapshot | None:
@@ -69,8 +71,7 @@ def start(session: Session, incident: Incident, *, now: datetime) -> bool:
     _fence(incident, now)
     incident.escalation_level = 0
     incident.escalation_loop = 0
-    snapshot = _snapshot(incident)
-    if snapshot is None or not snapshot.levels:
+    if not escalates(_snapshot(incident)):
         return False
     _schedule_step(session, incident, now, now)
     return True
@@ -113,14 +114,8 @@ def started(
     step. False when there is no policy to follow (nobody will be paged)."""
     if not escalates(snapshot):
         return False
-    enqueue_once(
-        session,
-        STEP,
-        {"incident_id": incident_id, "generation": 1, "level": 0, "loop": 0},
-        now=now,
-        run_at=now,
-        dedup_key=f"esc:{incident_id}:1:0:0",
-    )
+    payload, dedup_key = _step_job(incident_id, 1, 0, 0)
+    enqueue_once(session, STEP, payload, now=now, run_at=now, dedup_key=dedup_key)
     return True
 
 
