@@ -1402,7 +1402,8 @@ def preflight(args: argparse.Namespace) -> None:
         raise BenchError(f"Alerta is not installed. Run: {ALERTA_INSTALL}")
 
 
-def _interrupt(_signum: int, _frame: object) -> None:
+def interrupt(_signum: int, _frame: object) -> None:
+    """SIGTERM/SIGINT handler of every bench script: unwind (cleaning up) once."""
     # Once: a second signal must not cut the clean-up short (stopping servers, dropping
     # databases), which is itself bounded in time.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -1419,8 +1420,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs = RESULTS / f"logs-{stamp}"
     logs.mkdir(exist_ok=True)
     # SIGTERM (a CI timeout) runs the same clean-up as Ctrl-C.
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)
 
     results: list[Result] = []
     notes: list[str] = []

@@ -836,12 +836,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def _interrupt(_signum: int, _frame: object) -> None:
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    raise KeyboardInterrupt
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
@@ -851,8 +845,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     RESULTS.mkdir(exist_ok=True)
     args.logs = RESULTS / f"notify-logs-{stamp}"
     args.logs.mkdir(exist_ok=True)
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, common.interrupt)
+    signal.signal(signal.SIGINT, common.interrupt)
     legs: list[Leg] = []
     notes: list[str] = []
     code = 0

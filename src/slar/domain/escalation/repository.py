@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 from slar.domain.catalog.models import Service
 from slar.domain.escalation.models import EscalationPolicy
 from slar.domain.escalation.policy import Level, PolicySnapshot, Target
-from slar.domain.identity.models import TeamMembership, User
+from slar.domain.identity.models import Team, TeamMembership, User
 from slar.domain.incidents.models import Incident
 from slar.domain.schedules import oncall
+from slar.domain.schedules.models import Schedule
 from slar.domain.schedules.repository import schedule_specs
 
 
@@ -155,3 +156,23 @@ def user_names(session: Session, user_ids: Iterable[int]) -> list[str]:
     rows = session.execute(select(User.id, User.name).where(User.id.in_(ids)))
     names = {int(user_id): str(name) for user_id, name in rows}
     return [names.get(u, f"user {u}") for u in ids]
+
+
+_TARGET_TABLES: dict[str, type[User] | type[Schedule] | type[Team]] = {
+    "user": User,
+    "schedule": Schedule,
+    "team": Team,
+}
+
+
+def target_exists(session: Session, kind: str, target_id: int) -> bool:
+    return session.get(_TARGET_TABLES[kind], target_id) is not None
+
+
+def target_names(session: Session, kind: str, ids: set[int]) -> dict[int, str]:
+    """Display names of the users, schedules or teams with ``ids``."""
+    if not ids:
+        return {}
+    model = _TARGET_TABLES[kind]
+    rows = session.execute(select(model.id, model.name).where(model.id.in_(ids)))
+    return {int(i): str(n) for i, n in rows}

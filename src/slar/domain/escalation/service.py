@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from slar.domain.catalog.models import Service
@@ -12,26 +11,10 @@ from slar.domain.escalation import engine
 from slar.domain.escalation import repository as repo
 from slar.domain.escalation.models import EscalationLevel, EscalationPolicy, EscalationTarget
 from slar.domain.escalation.schemas import LevelOut, PolicyIn, PolicyOut, TargetOut
-from slar.domain.identity.models import Team, User
 from slar.domain.identity.rules import Principal, require_team_write
 from slar.domain.incidents.rules import TRIGGERED, require_open
 from slar.domain.incidents.service import actor_of
-from slar.domain.schedules.models import Schedule
 from slar.kernel.errors import Conflict, InvalidInput, NotFound
-
-_TARGET_TABLES: dict[str, type[User] | type[Schedule] | type[Team]] = {
-    "user": User,
-    "schedule": Schedule,
-    "team": Team,
-}
-
-
-def _names(session: Session, kind: str, ids: set[int]) -> dict[int, str]:
-    model = _TARGET_TABLES[kind]
-    if not ids:
-        return {}
-    rows = session.execute(select(model.id, model.name).where(model.id.in_(ids)))
-    return {int(i): str(n) for i, n in rows}
 
 
 def _render(session: Session, policy: EscalationPolicy) -> PolicyOut:
@@ -39,7 +22,7 @@ def _render(session: Session, policy: EscalationPolicy) -> PolicyOut:
     for level in policy.levels:
         for target in level.targets:
             wanted[target.kind].add(target.target_id)
-    names = {kind: _names(session, kind, ids) for kind, ids in wanted.items()}
+    names = {kind: repo.target_names(session, kind, ids) for kind, ids in wanted.items()}
     return PolicyOut(
         id=policy.id,
         team_id=policy.team_id,
@@ -75,11 +58,11 @@ def _policy(session: Session, policy_id: int) -> EscalationPolicy:
 
 
 def _check_targets(session: Session, body: PolicyIn) -> None:
-    if session.get(Team, body.team_id) is None:
+    if not repo.target_exists(session, "team", body.team_id):
         raise InvalidInput(f"team {body.team_id} does not exist", code="escalation.unknown_team")
     for index, level in enumerate(body.levels):
         for target in level.targets:
-            if session.get(_TARGET_TABLES[target.kind], target.id) is None:
+            if not repo.target_exists(session, target.kind, target.id):
                 raise InvalidInput(
                     f"levels[{index}]: {target.kind} {target.id} does not exist",
                     code="escalation.unknown_target",
