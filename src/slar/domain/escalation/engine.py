@@ -54,7 +54,7 @@ def _schedule_step(session: Session, incident: Incident, due: datetime, now: dat
         incident.escalation_level,
         incident.escalation_loop,
     )
-    enqueue(session, STEP, payload, now=now, run_at=due, dedup_key=dedup_key)
+    enqueue_once(session, STEP, payload, now=now, run_at=due, dedup_key=dedup_key)
 
 
 def _snapshot(incident: Incident) -> PolicySnapshot | None:
@@ -212,6 +212,7 @@ def run_step(session: Session, payload: dict[str, Any], now: datetime) -> None:
         return
     level = snapshot.levels[position.level]
     users = repo.resolve_targets(session, level.targets, now)
+    paged = ", ".join(users.values())
     base = f"incident:{incident.id}:gen:{incident.escalation_generation}"
     for user_id in users:
         page_user(
@@ -223,7 +224,6 @@ def run_step(session: Session, payload: dict[str, Any], now: datetime) -> None:
             key=f"{base}:level:{position.level}:loop:{position.loop}:user:{user_id}",
             now=now,
         )
-    names = repo.user_names(session, users)
     timeline.record(
         session,
         incident_id=incident.id,
@@ -233,7 +233,7 @@ def run_step(session: Session, payload: dict[str, Any], now: datetime) -> None:
         message=(
             f"Level {position.level + 1}"
             + (f" (pass {position.loop + 1})" if position.loop else "")
-            + (f": paged {', '.join(names)}" if names else ": nobody to page at this level")
+            + (f": paged {paged}" if users else ": nobody to page at this level")
         ),
         data={"level": position.level, "loop": position.loop, "users": list(users)},
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 
@@ -114,8 +114,11 @@ def incident_for_update(session: Session, incident_id: int) -> Incident | None:
     return session.get(Incident, incident_id, with_for_update=True, populate_existing=True)
 
 
-def resolve_targets(session: Session, targets: Sequence[Target], at: datetime) -> tuple[int, ...]:
-    """Active users to page for ``targets`` at ``at``, in target order, each once.
+def resolve_targets(
+    session: Session, targets: Sequence[Target], at: datetime
+) -> dict[int, str]:
+    """Active users to page for ``targets`` at ``at``, in target order, each once, with their
+    names (for the timeline).
 
     A schedule resolves to whoever is on call at that instant (overrides included); a team to
     every member.
@@ -142,20 +145,12 @@ def resolve_targets(session: Session, targets: Sequence[Target], at: datetime) -
             ordered.extend(members.get(target.id, []))
     unique = list(dict.fromkeys(ordered))
     if not unique:
-        return ()
-    active = set(
-        session.scalars(select(User.id).where(User.id.in_(unique), User.is_active.is_(True)))
+        return {}
+    rows = session.execute(
+        select(User.id, User.name).where(User.id.in_(unique), User.is_active.is_(True))
     )
-    return tuple(u for u in unique if u in active)
-
-
-def user_names(session: Session, user_ids: Iterable[int]) -> list[str]:
-    ids = list(user_ids)
-    if not ids:
-        return []
-    rows = session.execute(select(User.id, User.name).where(User.id.in_(ids)))
     names = {int(user_id): str(name) for user_id, name in rows}
-    return [names.get(u, f"user {u}") for u in ids]
+    return {u: names[u] for u in unique if u in names}
 
 
 _TARGET_TABLES: dict[str, type[User] | type[Schedule] | type[Team]] = {

@@ -83,9 +83,10 @@ def send_notification(
             _cancel(delivery, "the contact method is gone or no longer verified")
             return None
         secret = method.secret
-    if delivery.purpose == PAGE and not _render_page(session, delivery, public_url):
+    recipient = repo.recipient(session, delivery.user_id)
+    if delivery.purpose == PAGE and not _render_page(session, delivery, recipient, public_url):
         return None
-    message = _message(session, delivery, secret)
+    message = _message(delivery, recipient, secret)
     missing = senders.missing(message)
     if missing is not None:
         delivery.status = FAILED
@@ -94,8 +95,8 @@ def send_notification(
         return None
     return OutsideWork(
         run=partial(senders.send, message),
-        record=partial(_record_sent, delivery.id),
-        on_error=partial(_record_failure, delivery.id),
+        record=partial(_record_sent, delivery.id, _name(recipient, delivery.user_id)),
+        on_error=partial(_record_failure, delivery.id, _name(recipient, delivery.user_id)),
     )
 
 
@@ -104,7 +105,13 @@ def _cancel(delivery: Delivery, reason: str) -> None:
     delivery.last_error = reason
 
 
-def _render_page(session: Session, delivery: Delivery, public_url: str) -> bool:
+def _name(recipient: repo.Recipient | None, user_id: int) -> str:
+    return recipient.name if recipient else f"user {user_id}"
+
+
+def _render_page(
+    session: Session, delivery: Delivery, recipient: repo.Recipient | None, public_url: str
+) -> bool:
     """Render a page now; cancel it (False) if its incident is no longer triggered."""
     row = repo.incident_with_service(session, delivery.incident_id or 0)
     wanted = (TRIGGERED, ACKNOWLEDGED) if delivery.reason == ASSIGNED else (TRIGGERED,)
@@ -113,7 +120,6 @@ def _render_page(session: Session, delivery: Delivery, public_url: str) -> bool:
         _cancel(delivery, f"not sent: the incident is {status}")
         return False
     incident = row.incident
-    recipient = repo.user(session, delivery.user_id)
     rendered = render.page(
         render.IncidentFacts(
             id=incident.id,
@@ -134,12 +140,11 @@ def _render_page(session: Session, delivery: Delivery, public_url: str) -> bool:
     return True
 
 
-def _message(session: Session, delivery: Delivery, secret: str | None) -> Message:
+def _message(delivery: Delivery, user: repo.Recipient | None, secret: str | None) -> Message:
     if delivery.channel == EMAIL:
         return EmailMessage(to=delivery.address, subject=delivery.subject, text=delivery.body)
     if delivery.channel == SMS:
         return SmsMessage(to=delivery.address, body=delivery.body)
-    user = repo.user(session, delivery.user_id)
     body: dict[str, Any] = json.loads(delivery.body) if delivery.body else {}
     body.update(
         delivery_id=delivery.id,
@@ -157,7 +162,9 @@ def _forget_code(delivery: Delivery) -> None:
         delivery.subject = "[SLAR] Verification code"
 
 
-def _record_sent(delivery_id: int, session: Session, _result: object, now: datetime) -> None:
+def _record_sent(
+    delivery_id: int, name: str, session: Session, _result: object, now: datetime
+) -> None:
     delivery = repo.delivery(session, delivery_id, for_update=True)
     if delivery is None:
         return
@@ -167,8 +174,6 @@ def _record_sent(delivery_id: int, session: Session, _result: object, now: datet
     delivery.last_error = ""
     _forget_code(delivery)
     if delivery.purpose == PAGE and delivery.incident_id is not None:
-        recipient = repo.user(session, delivery.user_id)
-        name = recipient.name if recipient else f"user {delivery.user_id}"
         timeline.record(
             session,
             incident_id=delivery.incident_id,
@@ -189,7 +194,9 @@ def _record_sent(delivery_id: int, session: Session, _result: object, now: datet
             method.updated_at = now
 
 
-def _record_failure(delivery_id: int, session: Session, error: Exception, now: datetime) -> None:
+def _record_failure(
+    delivery_id: int, name: str, session: Session, error: Exception, now: datetime
+) -> None:
     delivery = repo.delivery(session, delivery_id, for_update=True)
     if delivery is None or delivery.status != QUEUED:
         return
@@ -200,8 +207,6 @@ def _record_failure(delivery_id: int, session: Session, error: Exception, now: d
     delivery.status = FAILED
     _forget_code(delivery)
     if delivery.purpose == PAGE and delivery.incident_id is not None:
-        recipient = repo.user(session, delivery.user_id)
-        name = recipient.name if recipient else f"user {delivery.user_id}"
         timeline.record(
             session,
             incident_id=delivery.incident_id,

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from slar.domain.catalog.models import Service
@@ -18,6 +19,24 @@ from slar.domain.notifications.rules import CANCELLED, PAGE, QUEUED, RuleFact
 
 def user(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """What paging needs of a user. Loading ``User`` itself would also load its memberships
+    (``lazy="selectin"``): three times the cost, on the hottest path of the worker."""
+
+    id: int
+    name: str
+    email: str
+    is_active: bool
+
+
+def recipient(session: Session, user_id: int) -> Recipient | None:
+    row = session.execute(
+        select(User.id, User.name, User.email, User.is_active).where(User.id == user_id)
+    ).first()
+    return Recipient(int(row[0]), str(row[1]), str(row[2]), bool(row[3])) if row else None
 
 
 def users(session: Session, user_ids: Sequence[int]) -> dict[int, User]:
@@ -90,17 +109,32 @@ def rules_with_methods(
 
 
 def rule_facts(session: Session, user_id: int) -> list[RuleFact]:
+    """The user's rules with their methods, as plain values (columns only: read per page)."""
+    stmt = (
+        select(
+            NotificationRule.id,
+            ContactMethod.id,
+            ContactMethod.kind,
+            ContactMethod.address,
+            ContactMethod.verified,
+            NotificationRule.urgency,
+            NotificationRule.delay_minutes,
+        )
+        .join(ContactMethod, ContactMethod.id == NotificationRule.contact_method_id)
+        .where(NotificationRule.user_id == user_id)
+        .order_by(NotificationRule.urgency, NotificationRule.delay_minutes, NotificationRule.id)
+    )
     return [
         RuleFact(
-            rule_id=rule.id,
-            contact_method_id=method.id,
-            kind=method.kind,
-            address=method.address,
-            verified=method.verified,
-            urgency=rule.urgency,
-            delay_minutes=rule.delay_minutes,
+            rule_id=rule_id,
+            contact_method_id=method_id,
+            kind=kind,
+            address=address,
+            verified=verified,
+            urgency=urgency,
+            delay_minutes=delay,
         )
-        for rule, method in rules_with_methods(session, user_id)
+        for rule_id, method_id, kind, address, verified, urgency, delay in session.execute(stmt)
     ]
 
 
@@ -122,17 +156,20 @@ def delivery_id_by_key(session: Session, key: str) -> int | None:
     return session.scalar(select(Delivery.id).where(Delivery.idempotency_key == key))
 
 
-def insert_delivery(session: Session, row: Delivery) -> bool:
-    """Insert ``row`` unless its idempotency key exists (checked, then enforced by the unique
-    index inside a savepoint so a racing writer cannot make a second one). True if inserted."""
-    if delivery_id_by_key(session, row.idempotency_key) is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return False
-    return True
+def insert_delivery(session: Session, values: dict[str, object]) -> int | None:
+    """Insert a delivery unless its idempotency key exists; its id, or None. One statement:
+    the unique index arbitrates (``ON CONFLICT DO NOTHING``), so a racing writer cannot make a
+    second one and neither needs a savepoint."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(Delivery)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[Delivery.idempotency_key])
+        .returning(Delivery.id)
+    )
+    delivery_id: int | None = session.execute(statement).scalar()
+    return delivery_id
 
 
 def last_delivery_at(session: Session, *, contact_method_id: int, purpose: str) -> Delivery | None:

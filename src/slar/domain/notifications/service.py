@@ -52,7 +52,7 @@ from slar.domain.notifications.schemas import (
     RuleOut,
     RulesOut,
 )
-from slar.jobs.queue import enqueue
+from slar.jobs.queue import enqueue_once
 from slar.kernel.errors import Conflict, InvalidInput, NotFound
 from slar.kernel.ids import new_token
 
@@ -149,38 +149,76 @@ def create_delivery(
     ``notification.send``. A page is rendered when it is sent (the incident may have changed);
     every other purpose is rendered now (``rendered``).
     """
-    due = run_at or now
-    row = Delivery(
-        idempotency_key=key,
+    delivery_id = _insert_delivery(
+        session,
+        key=key,
         user_id=user_id,
-        incident_id=incident_id,
-        contact_method_id=contact_method_id,
         channel=channel,
         address=address,
         purpose=purpose,
+        now=now,
+        run_at=run_at,
+        incident_id=incident_id,
+        contact_method_id=contact_method_id,
         urgency=urgency,
-        reason=reason[:500],
-        status=QUEUED,
-        attempts=0,
-        last_error="",
-        subject=rendered.subject if rendered else "",
-        body=rendered.body_for(channel) if rendered else "",
-        created_at=now,
-        run_at=due,
-        sent_at=None,
+        reason=reason,
+        rendered=rendered,
     )
-    if not repo.insert_delivery(session, row):
+    return None if delivery_id is None else session.get(Delivery, delivery_id)
+
+
+def _insert_delivery(
+    session: Session,
+    *,
+    key: str,
+    user_id: int,
+    channel: str,
+    address: str,
+    purpose: str,
+    now: datetime,
+    run_at: datetime | None,
+    incident_id: int | None,
+    contact_method_id: int | None,
+    urgency: str | None,
+    reason: str,
+    rendered: render.Rendered | None = None,
+) -> int | None:
+    """``create_delivery`` without loading the row back: two statements, the paging hot path."""
+    due = run_at or now
+    delivery_id = repo.insert_delivery(
+        session,
+        {
+            "idempotency_key": key,
+            "user_id": user_id,
+            "incident_id": incident_id,
+            "contact_method_id": contact_method_id,
+            "channel": channel,
+            "address": address,
+            "purpose": purpose,
+            "urgency": urgency,
+            "reason": reason[:500],
+            "status": QUEUED,
+            "attempts": 0,
+            "last_error": "",
+            "subject": rendered.subject if rendered else "",
+            "body": rendered.body_for(channel) if rendered else "",
+            "created_at": now,
+            "run_at": due,
+            "sent_at": None,
+        },
+    )
+    if delivery_id is None:
         return None
-    enqueue(
+    enqueue_once(
         session,
         SLACK_JOB if channel == SLACK else SEND_JOB,
-        {"delivery_id": row.id},
+        {"delivery_id": delivery_id},
         now=now,
         run_at=due,
-        dedup_key=f"delivery:{row.id}",
+        dedup_key=f"delivery:{delivery_id}",
         max_attempts=DELIVERY_MAX_ATTEMPTS,
     )
-    return row
+    return delivery_id
 
 
 def _one_time_key(purpose: str, method_id: int, now: datetime) -> str:
@@ -204,7 +242,7 @@ def page_user(
     ``rules.plan_page``); each is due ``delay_minutes`` after ``now``. Idempotent per ``key``:
     calling again with the same key creates nothing. Returns how many deliveries were made.
     An inactive or unknown user is not paged."""
-    target = repo.user(session, user_id)
+    target = repo.recipient(session, user_id)
     if target is None or not target.is_active:
         return 0
     plan = rules.plan_page(
@@ -212,7 +250,7 @@ def page_user(
     )
     created = 0
     for planned in plan:
-        row = create_delivery(
+        delivery_id = _insert_delivery(
             session,
             key=planned.idempotency_key,
             user_id=user_id,
@@ -226,7 +264,7 @@ def page_user(
             urgency=urgency,
             reason=reason,
         )
-        created += row is not None
+        created += delivery_id is not None
     return created
 
 
