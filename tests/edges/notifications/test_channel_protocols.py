@@ -46,6 +46,46 @@ def test_smtp_sends_a_real_message(smtp_server: FakeSmtpServer, twilio: FakeTwil
     assert mail.message["Message-ID"].endswith("@slar.example>")
 
 
+def test_one_connection_carries_the_messages_of_a_thread(
+    smtp_server: FakeSmtpServer, twilio: FakeTwilio
+) -> None:
+    sender = SmtpEmailSender(channel_settings(smtp_server, twilio).smtp)
+    for n in range(3):
+        sender.send("alice@example.com", f"[SLAR] #{n} Disk full", "Disk is full.")
+    mails = smtp_server.wait_for(3)
+    assert [m.subject for m in mails] == [f"[SLAR] #{n} Disk full" for n in range(3)]
+    assert len({m.peer for m in mails}) == 1
+
+
+def test_a_connection_the_server_dropped_is_replaced(twilio: FakeTwilio) -> None:
+    first = FakeSmtpServer().start()
+    sender = SmtpEmailSender(channel_settings(first, twilio).smtp)
+    sender.send("alice@example.com", "one", "first")
+    first.stop()  # the server goes away and comes back: the kept connection is dead
+    second = FakeSmtpServer(port=first.port).start()
+    try:
+        sender.send("alice@example.com", "two", "second")
+        [mail] = second.wait_for(1)
+        assert (mail.subject, mail.text.strip()) == ("two", "second")
+    finally:
+        second.stop()
+
+
+def test_non_ascii_subject_and_body_arrive_intact(
+    smtp_server: FakeSmtpServer, twilio: FakeTwilio
+) -> None:
+    sender = SmtpEmailSender(
+        channel_settings(
+            smtp_server, twilio, SLAR_SMTP_FROM="Astreinte Équipe <oncall@slar.example>"
+        ).smtp
+    )
+    sender.send("zoe@example.com", "[SLAR] #8 Disque plein ⚠ à Zürich", "Bonjour Zoë,\n\n⚠ plein.")
+    [mail] = smtp_server.wait_for(1)
+    assert mail.subject == "[SLAR] #8 Disque plein ⚠ à Zürich"
+    assert mail.text.strip() == "Bonjour Zoë,\n\n⚠ plein."
+    assert mail.message["From"].addresses[0].display_name == "Astreinte Équipe"
+
+
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 def test_smtp_logs_in_when_given_credentials(twilio: FakeTwilio) -> None:
     server = FakeSmtpServer(username="slar", password="hunter2").start()

@@ -27,6 +27,7 @@ class ReceivedMail:
     rcpt_tos: list[str]
     message: EmailMessage
     login: str | None
+    peer: tuple[str, int] | None = None  # the client's address: one per SMTP connection
 
     @property
     def to(self) -> str:
@@ -65,6 +66,7 @@ class _Handler:
                     rcpt_tos=list(envelope.rcpt_tos),
                     message=parsed,  # type: ignore[arg-type]
                     login=login,
+                    peer=tuple(session.peer) if session.peer else None,
                 )
             )
         return "250 Message accepted for delivery"
@@ -77,9 +79,10 @@ class FakeSmtpServer:
         username: str | None = None,
         password: str | None = None,
         refuse: Iterable[str] = (),
+        port: int | None = None,
     ) -> None:
         self.host = "127.0.0.1"
-        self.port = free_port()
+        self.port = port or free_port()
         self.username = username
         self.password = password
         self.refuse = {r.lower() for r in refuse}
