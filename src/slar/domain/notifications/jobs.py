@@ -1,6 +1,7 @@
 """The ``notification.send`` job handler: send one delivery through its channel.
 
-The handler runs in the job's transaction: it loads the delivery, cancels a page whose incident
+The handler runs in the job's transaction: it reads the delivery (with its method, recipient and
+incident, in one statement: half of every page is this job), cancels a page whose incident
 is no longer ``triggered`` (acknowledged or resolved while a delayed rule waited), renders the
 message, and returns ``OutsideWork``: the runner commits, sends with no transaction open, then
 records the outcome in a second transaction.
@@ -30,7 +31,6 @@ from slar.domain.incidents import timeline
 from slar.domain.incidents.rules import ACKNOWLEDGED, TRIGGERED, Actor
 from slar.domain.notifications import render
 from slar.domain.notifications import repository as repo
-from slar.domain.notifications.models import Delivery
 from slar.domain.notifications.ports import (
     EmailMessage,
     Message,
@@ -71,151 +71,127 @@ def send_notification(
     delivery_id = payload.get("delivery_id")
     if not isinstance(delivery_id, int):
         raise PermanentFailure(f"payload has no integer delivery_id: {payload!r}")
-    delivery = repo.delivery(session, delivery_id, for_update=True)
-    if delivery is None or delivery.status != QUEUED:
+    facts = repo.send_facts(session, delivery_id)
+    if facts is None or facts.status != QUEUED:
         return None  # deleted with its user or incident, or already done (a retried job)
-    if delivery.channel not in (EMAIL, SMS, WEBHOOK):
-        raise PermanentFailure(f"delivery {delivery.id} is for {delivery.channel}, not sent here")
-    secret: str | None = None
-    if delivery.contact_method_id is not None:
-        method = repo.contact_method(session, delivery.contact_method_id)
-        if method is None or (delivery.purpose == PAGE and not method.verified):
-            _cancel(delivery, "the contact method is gone or no longer verified")
-            return None
-        secret = method.secret
-    recipient = repo.recipient(session, delivery.user_id)
-    if delivery.purpose == PAGE and not _render_page(session, delivery, recipient, public_url):
+    if facts.channel not in (EMAIL, SMS, WEBHOOK):
+        raise PermanentFailure(f"delivery {facts.id} is for {facts.channel}, not sent here")
+    unusable = not facts.method_found or (facts.purpose == PAGE and not facts.method_verified)
+    if facts.contact_method_id is not None and unusable:
+        _cancel(session, facts.id, "the contact method is gone or no longer verified")
         return None
-    message = _message(delivery, recipient, secret)
+    subject, text = facts.subject, facts.body
+    if facts.purpose == PAGE:
+        rendered = _render_page(session, facts, public_url)
+        if rendered is None:
+            return None
+        subject, text = rendered
+    message = _message(facts, subject, text)
     missing = senders.missing(message)
     if missing is not None:
-        delivery.status = FAILED
-        delivery.last_error = missing
-        _forget_code(delivery)
+        repo.set_delivery(session, facts.id, status=FAILED, last_error=missing, **_forgotten(facts))
         return None
+    name = facts.recipient.name if facts.recipient else f"user {facts.user_id}"
     return OutsideWork(
         run=partial(senders.send, message),
-        record=partial(_record_sent, delivery.id, _name(recipient, delivery.user_id)),
-        on_error=partial(_record_failure, delivery.id, _name(recipient, delivery.user_id)),
+        record=partial(_record_sent, facts, name),
+        on_error=partial(_record_failure, facts, name),
     )
 
 
-def _cancel(delivery: Delivery, reason: str) -> None:
-    delivery.status = CANCELLED
-    delivery.last_error = reason
-
-
-def _name(recipient: repo.Recipient | None, user_id: int) -> str:
-    return recipient.name if recipient else f"user {user_id}"
+def _cancel(session: Session, delivery_id: int, reason: str) -> None:
+    repo.set_delivery(session, delivery_id, status=CANCELLED, last_error=reason)
 
 
 def _render_page(
-    session: Session, delivery: Delivery, recipient: repo.Recipient | None, public_url: str
-) -> bool:
-    """Render a page now; cancel it (False) if its incident is no longer triggered."""
-    row = repo.incident_with_service(session, delivery.incident_id or 0)
-    wanted = (TRIGGERED, ACKNOWLEDGED) if delivery.reason == ASSIGNED else (TRIGGERED,)
-    if row is None or row.incident.status not in wanted:
-        status = row.incident.status if row else "gone"
-        _cancel(delivery, f"not sent: the incident is {status}")
-        return False
-    incident = row.incident
+    session: Session, facts: repo.SendFacts, public_url: str
+) -> tuple[str, str] | None:
+    """Render a page now and keep what was sent; cancel it (None) if its incident is no longer
+    triggered."""
+    incident = facts.incident
+    wanted = (TRIGGERED, ACKNOWLEDGED) if facts.reason == ASSIGNED else (TRIGGERED,)
+    if incident is None or incident.status not in wanted:
+        status = incident.status if incident else "gone"
+        _cancel(session, facts.id, f"not sent: the incident is {status}")
+        return None
     rendered = render.page(
-        render.IncidentFacts(
-            id=incident.id,
-            title=incident.title,
-            description=incident.description,
-            status=incident.status,
-            urgency=incident.urgency,
-            severity=incident.severity,
-            service_name=row.service_name,
-            created_at=incident.created_at,
-        ),
-        recipient=recipient.name if recipient else "",
-        reason=delivery.reason,
+        incident,
+        recipient=facts.recipient.name if facts.recipient else "",
+        reason=facts.reason,
         public_url=public_url,
     )
-    delivery.subject = rendered.subject
-    delivery.body = rendered.body_for(delivery.channel)
-    return True
+    body = rendered.body_for(facts.channel)
+    repo.set_delivery(session, facts.id, subject=rendered.subject, body=body)
+    return rendered.subject, body
 
 
-def _message(delivery: Delivery, user: repo.Recipient | None, secret: str | None) -> Message:
-    if delivery.channel == EMAIL:
-        return EmailMessage(to=delivery.address, subject=delivery.subject, text=delivery.body)
-    if delivery.channel == SMS:
-        return SmsMessage(to=delivery.address, body=delivery.body)
-    body: dict[str, Any] = json.loads(delivery.body) if delivery.body else {}
+def _message(facts: repo.SendFacts, subject: str, text: str) -> Message:
+    if facts.channel == EMAIL:
+        return EmailMessage(to=facts.address, subject=subject, text=text)
+    if facts.channel == SMS:
+        return SmsMessage(to=facts.address, body=text)
+    user = facts.recipient
+    body: dict[str, Any] = json.loads(text) if text else {}
     body.update(
-        delivery_id=delivery.id,
-        purpose=delivery.purpose,
-        user={"id": delivery.user_id, "name": user.name if user else "", "email": user.email}
+        delivery_id=facts.id,
+        purpose=facts.purpose,
+        user={"id": facts.user_id, "name": user.name, "email": user.email}
         if user
-        else {"id": delivery.user_id},
+        else {"id": facts.user_id},
     )
-    return WebhookMessage(url=delivery.address, body=body, secret=secret)
+    return WebhookMessage(url=facts.address, body=body, secret=facts.method_secret)
 
 
-def _forget_code(delivery: Delivery) -> None:
-    if delivery.purpose == VERIFICATION:
-        delivery.body = render.REDACTED_CODE
-        delivery.subject = "[SLAR] Verification code"
+def _forgotten(facts: repo.SendFacts) -> dict[str, str]:
+    """A verification code is not kept once its message is out of our hands."""
+    if facts.purpose != VERIFICATION:
+        return {}
+    return {"body": render.REDACTED_CODE, "subject": "[SLAR] Verification code"}
 
 
 def _record_sent(
-    delivery_id: int, name: str, session: Session, _result: object, now: datetime
+    facts: repo.SendFacts, name: str, session: Session, _result: object, now: datetime
 ) -> None:
-    delivery = repo.delivery(session, delivery_id, for_update=True)
-    if delivery is None:
+    status = DELIVERED if facts.channel == WEBHOOK else SENT
+    if not repo.mark_sent(session, facts.id, status=status, now=now, **_forgotten(facts)):
         return
-    delivery.attempts += 1
-    delivery.status = DELIVERED if delivery.channel == WEBHOOK else SENT
-    delivery.sent_at = now
-    delivery.last_error = ""
-    _forget_code(delivery)
-    if delivery.purpose == PAGE and delivery.incident_id is not None:
+    if facts.purpose == PAGE and facts.incident_id is not None:
         timeline.record(
             session,
-            incident_id=delivery.incident_id,
+            incident_id=facts.incident_id,
             kind="notified",
             actor=Actor.system(),
             now=now,
-            message=f"Paged {name} by {render.channel_label(delivery.channel)}",
-            data={
-                "delivery_id": delivery.id,
-                "user_id": delivery.user_id,
-                "channel": delivery.channel,
-            },
+            message=f"Paged {name} by {render.channel_label(facts.channel)}",
+            data={"delivery_id": facts.id, "user_id": facts.user_id, "channel": facts.channel},
         )
-    if delivery.channel == WEBHOOK and delivery.purpose == TEST and delivery.contact_method_id:
-        method = repo.contact_method(session, delivery.contact_method_id, for_update=True)
-        if method is not None and method.address == delivery.address and not method.verified:
+    if facts.channel == WEBHOOK and facts.purpose == TEST and facts.contact_method_id:
+        method = repo.contact_method(session, facts.contact_method_id, for_update=True)
+        if method is not None and method.address == facts.address and not method.verified:
             method.verified = True
             method.updated_at = now
 
 
 def _record_failure(
-    delivery_id: int, name: str, session: Session, error: Exception, now: datetime
+    facts: repo.SendFacts, name: str, session: Session, error: Exception, now: datetime
 ) -> None:
-    delivery = repo.delivery(session, delivery_id, for_update=True)
-    if delivery is None or delivery.status != QUEUED:
+    last_error = f"{type(error).__name__}: {error}"[:ERROR_MAX]
+    attempts = repo.count_failed_attempt(session, facts.id, error=last_error)
+    if attempts is None:
         return
-    delivery.attempts += 1
-    delivery.last_error = f"{type(error).__name__}: {error}"[:ERROR_MAX]
-    if not isinstance(error, PermanentFailure) and delivery.attempts < DELIVERY_MAX_ATTEMPTS:
+    if not isinstance(error, PermanentFailure) and attempts < DELIVERY_MAX_ATTEMPTS:
         return  # the job retries with backoff
-    delivery.status = FAILED
-    _forget_code(delivery)
-    if delivery.purpose == PAGE and delivery.incident_id is not None:
+    repo.set_delivery(session, facts.id, status=FAILED, **_forgotten(facts))
+    if facts.purpose == PAGE and facts.incident_id is not None:
         timeline.record(
             session,
-            incident_id=delivery.incident_id,
+            incident_id=facts.incident_id,
             kind="notification_failed",
             actor=Actor.system(),
             now=now,
             message=(
-                f"Could not page {name} by {render.channel_label(delivery.channel)}: "
-                f"{delivery.last_error[:300]}"
+                f"Could not page {name} by {render.channel_label(facts.channel)}: "
+                f"{last_error[:300]}"
             ),
-            data={"delivery_id": delivery.id, "user_id": delivery.user_id},
+            data={"delivery_id": facts.id, "user_id": facts.user_id},
         )

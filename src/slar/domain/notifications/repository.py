@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -14,6 +15,7 @@ from slar.domain.catalog.models import Service
 from slar.domain.identity.models import User
 from slar.domain.incidents.models import Incident
 from slar.domain.notifications.models import ContactMethod, Delivery, NotificationRule
+from slar.domain.notifications.render import IncidentFacts
 from slar.domain.notifications.rules import CANCELLED, PAGE, QUEUED, RuleFact
 
 
@@ -222,19 +224,137 @@ def user_deliveries(
 
 
 @dataclass(frozen=True, slots=True)
-class IncidentRow:
-    incident: Incident
-    service_name: str
+class SendFacts:
+    """Everything sending one delivery needs, read with one statement (the delivery row locked):
+    the send job is half of every page, so it reads columns, not ORM objects."""
+
+    id: int
+    status: str
+    channel: str
+    purpose: str
+    reason: str
+    address: str
+    subject: str
+    body: str
+    user_id: int
+    incident_id: int | None
+    contact_method_id: int | None
+    method_found: bool
+    method_verified: bool
+    method_secret: str | None
+    recipient: Recipient | None
+    incident: IncidentFacts | None
 
 
-def incident_with_service(session: Session, incident_id: int) -> IncidentRow | None:
+def send_facts(session: Session, delivery_id: int) -> SendFacts | None:
     stmt = (
-        select(Incident, Service.name)
-        .join(Service, Service.id == Incident.service_id)
-        .where(Incident.id == incident_id)
+        select(
+            Delivery.id,
+            Delivery.status,
+            Delivery.channel,
+            Delivery.purpose,
+            Delivery.reason,
+            Delivery.address,
+            Delivery.subject,
+            Delivery.body,
+            Delivery.user_id,
+            Delivery.incident_id,
+            Delivery.contact_method_id,
+            ContactMethod.id,
+            ContactMethod.verified,
+            ContactMethod.secret,
+            User.id,
+            User.name,
+            User.email,
+            User.is_active,
+            Incident.id,
+            Incident.title,
+            Incident.description,
+            Incident.status,
+            Incident.urgency,
+            Incident.severity,
+            Incident.created_at,
+            Service.name,
+        )
+        .select_from(Delivery)
+        .outerjoin(ContactMethod, ContactMethod.id == Delivery.contact_method_id)
+        .outerjoin(User, User.id == Delivery.user_id)
+        .outerjoin(Incident, Incident.id == Delivery.incident_id)
+        .outerjoin(Service, Service.id == Incident.service_id)
+        .where(Delivery.id == delivery_id)
+        .with_for_update(of=Delivery.__table__)
     )
     row = session.execute(stmt).first()
-    return IncidentRow(incident=row[0], service_name=row[1]) if row else None
+    if row is None:
+        return None
+    # fmt: off
+    (d_id, status, channel, purpose, reason, address, subject, body, user_id, incident_id,
+     d_method_id, method_id, verified, secret, u_id, u_name, u_email, u_active,
+     i_id, title, description, i_status, urgency, severity, created_at, service_name) = row
+    # fmt: on
+    return SendFacts(
+        id=d_id,
+        status=status,
+        channel=channel,
+        purpose=purpose,
+        reason=reason,
+        address=address,
+        subject=subject,
+        body=body,
+        user_id=user_id,
+        incident_id=incident_id,
+        contact_method_id=d_method_id,
+        method_found=method_id is not None,
+        method_verified=bool(verified),
+        method_secret=secret,
+        recipient=Recipient(u_id, u_name, u_email, bool(u_active)) if u_id is not None else None,
+        incident=IncidentFacts(
+            id=i_id,
+            title=title,
+            description=description,
+            status=i_status,
+            urgency=urgency,
+            severity=severity,
+            service_name=service_name or "",
+            created_at=created_at,
+        )
+        if i_id is not None
+        else None,
+    )
+
+
+def set_delivery(session: Session, delivery_id: int, **values: object) -> None:
+    session.execute(
+        update(Delivery).where(Delivery.id == delivery_id).values(**values),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def mark_sent(
+    session: Session, delivery_id: int, *, status: str, now: datetime, **values: object
+) -> bool:
+    """Count the successful attempt; False if the delivery is gone."""
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(attempts=Delivery.attempts + 1, status=status, sent_at=now, last_error="", **values)
+        .returning(Delivery.id),
+        execution_options={"synchronize_session": False},
+    ).first()
+    return result is not None
+
+
+def count_failed_attempt(session: Session, delivery_id: int, *, error: str) -> int | None:
+    """Count a failed attempt of a queued delivery; the attempts so far, or None if it is no
+    longer queued (cancelled meanwhile, or gone)."""
+    attempts: int | None = session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.status == QUEUED)
+        .values(attempts=Delivery.attempts + 1, last_error=error)
+        .returning(Delivery.attempts),
+        execution_options={"synchronize_session": False},
+    ).scalar()
+    return attempts
 
 
 def incident_exists(session: Session, incident_id: int) -> bool:
