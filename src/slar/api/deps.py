@@ -8,11 +8,11 @@ committed. Any exception rolls everything back.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -54,9 +54,19 @@ def _tx(request: Request) -> Iterator[Tx]:
         yield Tx(session=session, now=state.clock.now(), state=state)
 
 
+Via = Literal["assistant"]
+
+VIA_DESCRIPTION = (
+    "Set by a tool acting for the signed-in user: 'assistant' (the AI assistant). Incident "
+    "timeline entries then record data.via and the actor '<name> (via assistant)'. Only a "
+    "label: rights are the credential's. Any other value is refused (422)."
+)
+
+
 def _ctx(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    x_slar_via: Annotated[Via | None, Header(description=VIA_DESCRIPTION)] = None,
 ) -> Iterator[Ctx]:
     if credentials is None or not credentials.credentials:
         raise Unauthenticated("send an access token or API key as 'Authorization: Bearer ...'")
@@ -66,6 +76,8 @@ def _ctx(
         principal = authenticate(
             session, credential=credentials.credentials, config=state.auth, now=now
         )
+        if x_slar_via is not None:
+            principal = replace(principal, via=x_slar_via)
         yield Ctx(session=session, principal=principal, now=now, state=state)
 
 

@@ -18,6 +18,7 @@ from slar.kernel.errors import (
     NotFound,
     PermissionDenied,
     SlarError,
+    TooLarge,
     Unauthenticated,
     Unavailable,
 )
@@ -31,6 +32,7 @@ STATUS_BY_ERROR: list[tuple[type[SlarError], int]] = [
     (Unauthenticated, 401),
     (PermissionDenied, 403),
     (Unavailable, 503),
+    (TooLarge, 413),
 ]
 
 RETRY_AFTER_SECONDS = "5"

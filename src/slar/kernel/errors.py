@@ -45,6 +45,12 @@ class PermissionDenied(SlarError):
     default_code = "auth.forbidden"
 
 
+class TooLarge(SlarError):
+    """Input over a stated size bound (a message, a document, a conversation): HTTP 413."""
+
+    default_code = "too_large"
+
+
 class Unavailable(SlarError):
     """A dependency (database, provider) is down; the caller may retry later."""
 

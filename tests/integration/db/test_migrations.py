@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 from tests.support.databases import drop_pg_database, new_database_url
 
-from slar.domain.models import metadata
+from slar.domain.models import include_name, metadata
 from slar.migrations import downgrade_to_base, upgrade_to_head
 
 
@@ -43,7 +43,9 @@ def test_migrations_match_the_models(backend: str, tmp_path: Path) -> None:
         upgrade_to_head(url)
         engine = create_engine(url)
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_name": include_name}
+            )
             diff = compare_metadata(context, metadata)
         engine.dispose()
         assert diff == [], f"models and migrations disagree: {diff}"

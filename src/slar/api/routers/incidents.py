@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, status
 
 from slar.api.deps import AuthCtx
-from slar.domain.incidents import rules, service
+from slar.domain.incidents import rules, service, similar, similarity
 from slar.domain.incidents.schemas import (
     AlertOut,
     IncidentCreateIn,
@@ -162,3 +162,17 @@ def timeline(incident_id: int, ctx: AuthCtx) -> list[IncidentEventOut]:
 @router.get("/{incident_id}/alerts", summary="The alerts grouped into the incident")
 def alerts(incident_id: int, ctx: AuthCtx) -> list[AlertOut]:
     return service.incident_alerts(ctx.session, incident_id=incident_id)
+
+
+@router.get(
+    "/{incident_id}/similar",
+    summary="Incidents of the same service most like this one (title words, shared labels)",
+)
+def similar_incidents(
+    incident_id: int,
+    ctx: AuthCtx,
+    limit: Annotated[int, Query(ge=1, le=similarity.LIMIT_MAX)] = 5,
+) -> list[IncidentOut]:
+    return similar.similar_incidents(
+        ctx.session, incident_id=incident_id, principal=ctx.principal, limit=limit
+    )

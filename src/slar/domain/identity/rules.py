@@ -22,6 +22,9 @@ class Principal:
     role: str
     team_roles: dict[int, str] = field(default_factory=dict)
     api_key_id: int | None = None
+    via: str | None = None
+    """Set when a tool acts for the person (``"assistant"``: the AI assistant, from the
+    ``X-Slar-Via`` header). Only a label for the timeline: rights are the credential's."""
 
     @property
     def is_admin(self) -> bool:

@@ -215,3 +215,23 @@ def analytics_rows(session: Session, *, since: datetime, until: datetime) -> lis
         )
         for r in session.execute(stmt)
     ]
+
+
+def recent_of_service(
+    session: Session, *, service_id: int, limit: int
+) -> list[tuple[int, str, dict[str, str], datetime]]:
+    """(id, title, labels, created_at) of the service's ``limit`` most recent incidents."""
+    stmt = (
+        select(Incident.id, Incident.title, Incident.labels, Incident.created_at)
+        .where(Incident.service_id == service_id)
+        .order_by(Incident.created_at.desc(), Incident.id.desc())
+        .limit(limit)
+    )
+    return [(r[0], r[1], dict(r[2] or {}), r[3]) for r in session.execute(stmt)]
+
+
+def rows_by_ids(session: Session, incident_ids: Sequence[int]) -> dict[int, IncidentRow]:
+    if not incident_ids:
+        return {}
+    found = session.execute(_rows_query().where(Incident.id.in_(list(incident_ids)))).all()
+    return {r[0].id: IncidentRow(incident=r[0], service_name=r[1], team_id=r[2]) for r in found}

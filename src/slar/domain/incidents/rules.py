@@ -31,6 +31,8 @@ class Actor:
 
     label: str
     user_id: int | None = None
+    via: str | None = None
+    """The tool that acted for the user (``"assistant"``); recorded as ``data.via``."""
 
     @classmethod
     def system(cls, label: str = "system") -> Actor:

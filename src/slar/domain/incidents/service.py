@@ -91,7 +91,11 @@ def _service_of(session: Session, incident: Incident) -> Service:
 
 
 def actor_of(principal: Principal) -> Actor:
-    """The timeline actor for a person (API keys act as their owner)."""
+    """The timeline actor for a person (API keys act as their owner). When a tool acts for
+    them (``principal.via``), the label says so: ``"Alice (via assistant)"``."""
+    if principal.via:
+        label = f"{principal.display} (via {principal.via})"
+        return Actor(label=label, user_id=principal.user_id, via=principal.via)
     return Actor(label=principal.display, user_id=principal.user_id)
 
 

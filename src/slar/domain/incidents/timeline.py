@@ -21,7 +21,13 @@ def record(
     message: str = "",
     data: dict[str, Any] | None = None,
 ) -> IncidentEvent:
-    """Append one entry to an incident's timeline (in the caller's transaction)."""
+    """Append one entry to an incident's timeline (in the caller's transaction).
+
+    An entry written for a user through a tool (``actor.via``) carries ``data.via`` so that
+    readers can tell what the assistant did from what the person did themselves.
+    """
+    if actor.via:
+        data = {**(data or {}), "via": actor.via}
     event = IncidentEvent(
         incident_id=incident_id,
         at=now,
