@@ -9,13 +9,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from slar import channels
+from slar import channels, probes
 from slar.api.state import ApiState
 from slar.db import Database, create_database
 from slar.domain.escalation import engine as escalation_engine
 from slar.domain.identity import service as identity_service
 from slar.domain.identity.auth import AuthConfig, resolve_signing_key
 from slar.domain.incidents import jobs as incident_jobs
+from slar.domain.monitors import jobs as monitor_jobs
+from slar.domain.monitors import sweeps as monitor_sweeps
+from slar.domain.monitors.guard import policy_from_settings
+from slar.domain.monitors.ports import Prober
 from slar.domain.notifications import handoff
 from slar.domain.notifications import jobs as notification_jobs
 from slar.domain.notifications.ports import Senders
@@ -82,7 +86,9 @@ def ensure_first_admin(
 # --- the worker ------------------------------------------------------------------------------
 
 
-def job_handlers(settings: Settings, *, senders: Senders | None = None) -> dict[str, Handler]:
+def job_handlers(
+    settings: Settings, *, senders: Senders | None = None, prober: Prober | None = None
+) -> dict[str, Handler]:
     """Every job kind ``slar worker`` runs, with its adapters injected (``functools.partial``).
 
     ``senders`` defaults to the real channels built from settings (tests pass protocol-level
@@ -99,12 +105,48 @@ def job_handlers(settings: Settings, *, senders: Senders | None = None) -> dict[
         escalation_engine.SNOOZE_EXPIRED: incident_jobs.snooze_expired,
         escalation_engine.ACK_TIMEOUT: incident_jobs.ack_timeout,
         notification_jobs.SEND_JOB: send,
+        monitor_jobs.CHECK_JOB: partial(
+            monitor_jobs.run_check,
+            prober=prober if prober is not None else monitor_prober(settings),
+        ),
     }
+
+
+def monitor_prober(settings: Settings) -> Prober:
+    """The real probes (HTTP, TCP, DNS) under this deployment's SSRF policy."""
+    return probes.build_prober(
+        policy_from_settings(settings), max_concurrent=settings.monitor.max_concurrent_probes
+    )
+
+
+def monitor_ticks(settings: Settings) -> list[Tick]:
+    """Uptime-check scheduling, heartbeat and integration-silence sweeps, result retention."""
+    return [
+        (monitor_jobs.SCHEDULE_TICK, monitor_jobs.SCHEDULE_SECONDS, monitor_jobs.schedule_tick),
+        (
+            monitor_sweeps.HEARTBEAT_TICK,
+            monitor_sweeps.HEARTBEAT_SECONDS,
+            monitor_sweeps.heartbeat_sweep,
+        ),
+        (
+            monitor_sweeps.INTEGRATION_TICK,
+            monitor_sweeps.INTEGRATION_SECONDS,
+            monitor_sweeps.integration_sweep,
+        ),
+        (
+            monitor_sweeps.RETENTION_TICK,
+            monitor_sweeps.RETENTION_SECONDS,
+            partial(monitor_sweeps.retention_sweep, retention_days=settings.monitor.retention_days),
+        ),
+    ]
 
 
 def periodic_ticks(settings: Settings) -> list[Tick]:
     """The periodic sweeps of the worker: ``(name, interval_seconds, callable(session, now))``."""
-    return [(handoff.TICK_NAME, handoff.TICK_SECONDS, handoff.handoff_notices)]
+    return [
+        (handoff.TICK_NAME, handoff.TICK_SECONDS, handoff.handoff_notices),
+        *monitor_ticks(settings),
+    ]
 
 
 def load_handler_registry(spec: str) -> dict[str, Handler]:

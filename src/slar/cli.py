@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -138,6 +139,37 @@ def api(port: int | None, workers: int | None, run_migrations: bool) -> None:
 
 
 @main.command()
+@click.option("--port", type=int, default=None, help="Port (default PORT or 3000).")
+@click.option("--workers", type=int, default=None, help="HTTP worker processes (SLAR_WORKERS).")
+def web(port: int | None, workers: int | None) -> None:
+    """Run the web UI (calls the API at API_BASE_URL with each user's token)."""
+    from slar.web.app import WebConfigError, session_secret
+
+    settings = _settings()
+    try:
+        session_secret(settings)
+    except WebConfigError as exc:
+        click.echo(f"slar: {exc}", err=True)
+        sys.exit(2)
+    port = port or settings.http.port or 3000
+    _run_uvicorn("slar.entrypoints:web_app", settings, port, workers or settings.http.workers)
+
+
+@main.command("ai")
+@click.option("--port", type=int, default=None, help="Port (default PORT or 8002).")
+@click.option("--workers", type=int, default=None, help="HTTP worker processes (SLAR_WORKERS).")
+def ai_command(port: int | None, workers: int | None) -> None:
+    """Run the AI assistant (REST + /ws/chat; calls the API at API_BASE_URL)."""
+    from slar.ai.providers import NOT_CONFIGURED
+
+    settings = _settings()
+    if settings.ai.active_provider is None:
+        click.echo(f"slar: warning: {NOT_CONFIGURED}", err=True)
+    port = port or settings.http.port or 8002
+    _run_uvicorn("slar.entrypoints:ai_app", settings, port, workers or settings.http.workers)
+
+
+@main.command()
 @click.option("--once", is_flag=True, help="Run the jobs and ticks due now, then exit (cron).")
 @click.option(
     "--check",
@@ -218,6 +250,60 @@ def createuser(email: str, name: str, role: str, password: str) -> None:
         sys.exit(1)
     finally:
         db.dispose()
+
+
+@main.group()
+def runbooks() -> None:
+    """Manage runbooks (markdown documents the assistant and responders search)."""
+
+
+@runbooks.command("import")
+@click.argument(
+    "directory", type=click.Path(exists=True, file_okay=False, dir_okay=True, path_type=Path)
+)
+@click.option("--service", "service_ids", type=int, multiple=True, help="Link to service ID.")
+@click.option("--team", "team_id", type=int, default=None, help="Owning team ID.")
+def import_runbooks(directory: Path, service_ids: tuple[int, ...], team_id: int | None) -> None:
+    """Import every DIRECTORY/*.md file as a runbook, in one transaction.
+
+    The title is the first '# ' heading, else the file name; a runbook with that title is
+    updated instead of duplicated. Run ``slar migrate`` first.
+    """
+    from slar import bootstrap
+    from slar.domain.runbooks.schemas import RunbookFileIn
+    from slar.domain.runbooks.service import Author, import_runbooks_unchecked
+    from slar.kernel.clock import SystemClock
+    from slar.kernel.errors import SlarError
+
+    paths = sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() == ".md")
+    if not paths:
+        click.echo(f"slar: no .md files in {directory}", err=True)
+        sys.exit(1)
+    try:
+        files = [RunbookFileIn(filename=p.name, content=p.read_text("utf-8")) for p in paths]
+    except (UnicodeDecodeError, ValueError) as exc:
+        click.echo(f"slar: cannot read the runbooks: {exc}", err=True)
+        sys.exit(1)
+    settings = _settings()
+    db = bootstrap.build_database(settings)
+    try:
+        with db.transaction() as session:
+            result = import_runbooks_unchecked(
+                session,
+                files=files,
+                service_ids=service_ids,
+                team_id=team_id,
+                author=Author(label="slar runbooks import"),
+                now=SystemClock().now(),
+            )
+    except SlarError as exc:
+        click.echo(f"slar: {exc.message}", err=True)
+        sys.exit(1)
+    finally:
+        db.dispose()
+    for runbook in result.runbooks:
+        click.echo(f"  {runbook.id:>5}  {runbook.title}")
+    click.echo(f"imported {len(paths)} file(s): {result.created} created, {result.updated} updated")
 
 
 @main.command()

@@ -33,3 +33,24 @@ def serve_app() -> FastAPI:
         bootstrap.periodic_ticks(settings),
     )
     return create_gateway_app(state, worker=WorkerThread(runner))
+
+
+def web_app() -> FastAPI:
+    """``slar web``: the UI alone, calling the API at ``API_BASE_URL``."""
+    from slar.web.app import create_web_app
+    from slar.web.connector import ApiConnector
+
+    settings = load_settings()
+    configure_logging(settings.log.level, settings.log.format)
+    connector = ApiConnector.over_network(settings.web.api_base_url, settings.web.api_timeout)
+    return create_web_app(settings, connector)
+
+
+def ai_app() -> FastAPI:
+    """``slar ai``: the assistant alone, calling the API at ``API_BASE_URL``."""
+    from slar.ai.app import create_ai_app
+    from slar.ai.service import over_network
+
+    settings = load_settings()
+    configure_logging(settings.log.level, settings.log.format)
+    return create_ai_app(settings, over_network(settings.ai.api_base_url))

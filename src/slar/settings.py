@@ -7,7 +7,9 @@ a ``SettingsError`` that names the variable, so a bad deployment fails with one 
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import socket
 from collections.abc import Mapping
 from typing import Any, Literal
@@ -222,6 +224,159 @@ class WebhookSettings(_Group):
     timeout: float = Field(10.0, gt=0, le=300, validation_alias=_env("SLAR_WEBHOOK_TIMEOUT"))
 
 
+class WebSettings(_Group):
+    """The web UI (``slar web`` on PORT, default 3000; mounted at ``/`` by ``slar serve``)."""
+
+    api_base_url: str = Field(
+        "http://localhost:8080",
+        validation_alias=_env("API_BASE_URL"),
+        description="Where ``slar web`` reaches the API (``slar serve`` calls it in-process).",
+    )
+    secret_key: SecretStr | None = Field(
+        None,
+        min_length=32,
+        validation_alias=_env("SLAR_WEB_SECRET_KEY"),
+        description="Encrypts the session cookie. Unset: derived from SLAR_SECRET_KEY "
+        "(``slar serve``: from the API's signing key).",
+    )
+    insecure_cookies: bool = Field(
+        False,
+        validation_alias=_env("SLAR_WEB_INSECURE_COOKIES"),
+        description="Send the session cookie without Secure (plain http on a non-local host).",
+    )
+    session_ttl: int = Field(30 * 86400, ge=300, validation_alias=_env("SLAR_WEB_SESSION_TTL"))
+    api_timeout: float = Field(10.0, gt=0, le=120, validation_alias=_env("SLAR_WEB_API_TIMEOUT"))
+
+
+class AiSettings(_Group):
+    """The AI assistant (``slar ai``): which LLM provider, its limits, and where the API is.
+
+    No key and no base URL: the assistant is not configured, its endpoints answer 503 with a
+    message saying how to configure one, and the rest of the platform is unaffected.
+    """
+
+    anthropic_api_key: SecretStr | None = Field(None, validation_alias=_env("ANTHROPIC_API_KEY"))
+    openai_api_key: SecretStr | None = Field(None, validation_alias=_env("OPENAI_API_KEY"))
+    provider: Literal["auto", "anthropic", "openai"] = Field(
+        "auto",
+        validation_alias=_env("SLAR_AI_PROVIDER"),
+        description="auto: Anthropic when ANTHROPIC_API_KEY is set, else OpenAI when "
+        "OPENAI_API_KEY is set. openai + SLAR_AI_BASE_URL needs no key (Ollama, vLLM...).",
+    )
+    model: str | None = Field(None, min_length=1, validation_alias=_env("SLAR_AI_MODEL"))
+    base_url: str | None = Field(
+        None,
+        validation_alias=_env("SLAR_AI_BASE_URL"),
+        description="The provider's base URL (an OpenAI-compatible server: '.../v1').",
+    )
+    temperature: float | None = Field(
+        None, ge=0, le=2, validation_alias=_env("SLAR_AI_TEMPERATURE")
+    )
+    max_tokens: int = Field(
+        2048,
+        ge=16,
+        le=200_000,
+        validation_alias=_env("SLAR_AI_MAX_TOKENS"),
+        description="Output tokens the model may produce per call.",
+    )
+    conversation_token_budget: int = Field(
+        200_000,
+        ge=1000,
+        validation_alias=_env("SLAR_AI_CONVERSATION_TOKEN_BUDGET"),
+        description="Input + output tokens one conversation may use; then it refuses.",
+    )
+    max_tool_calls: int = Field(
+        8, ge=0, le=100, validation_alias=_env("SLAR_AI_MAX_TOOL_CALLS")
+    )
+    timeout: float = Field(
+        60.0,
+        gt=0,
+        le=900,
+        validation_alias=_env("SLAR_AI_TIMEOUT"),
+        description="Seconds one model call may take (streaming included).",
+    )
+    approval_timeout: float = Field(
+        600.0,
+        gt=0,
+        le=86400,
+        validation_alias=_env("SLAR_AI_APPROVAL_TIMEOUT"),
+        description="Seconds an approval request waits for an answer; then it counts as refused.",
+    )
+    max_retries: int = Field(
+        2,
+        ge=0,
+        le=10,
+        validation_alias=_env("SLAR_AI_MAX_RETRIES"),
+        description="Retries of a failed model call by the provider SDK (429, 5xx, overloaded).",
+    )
+    api_base_url: str = Field(
+        "http://127.0.0.1:8080",
+        validation_alias=_env("API_BASE_URL"),
+        description="Where the standalone AI service reaches the API (slar serve: in-process).",
+    )
+
+    @field_validator("provider", mode="before")
+    @classmethod
+    def _lower_provider(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @property
+    def active_provider(self) -> Literal["anthropic", "openai"] | None:
+        """The provider to use, or ``None`` when none is configured."""
+        anthropic_ok = self.anthropic_api_key is not None
+        openai_ok = self.openai_api_key is not None or self.base_url is not None
+        if self.provider == "anthropic":
+            return "anthropic" if anthropic_ok else None
+        if self.provider == "openai":
+            return "openai" if openai_ok else None
+        if anthropic_ok:
+            return "anthropic"
+        return "openai" if self.openai_api_key is not None else None
+
+
+class MonitorSettings(_Group):
+    """Uptime checks and heartbeats: which targets checks may reach, how long results stay."""
+
+    allow_private: bool = Field(
+        False,
+        validation_alias=_env("SLAR_MONITOR_ALLOW_PRIVATE"),
+        description="Let checks reach private, loopback and link-local addresses (SSRF guard).",
+    )
+    allow_list: str = Field(
+        "",
+        validation_alias=_env("SLAR_MONITOR_ALLOW_LIST"),
+        description="Comma-separated CIDRs, addresses or host names checks may reach anyway.",
+    )
+    retention_days: int = Field(
+        31, ge=1, le=3650, validation_alias=_env("SLAR_MONITOR_RETENTION_DAYS")
+    )
+    max_concurrent_probes: int = Field(
+        16,
+        ge=1,
+        le=256,
+        validation_alias=_env("SLAR_MONITOR_MAX_CONCURRENT_PROBES"),
+        description="Probes in flight per worker process at most.",
+    )
+
+    @field_validator("allow_list")
+    @classmethod
+    def _valid_allow_list(cls, value: str) -> str:
+        # The same test as slar.domain.monitors.rules.parse_allow_list (settings sit below the
+        # domain and cannot import it): each entry a CIDR, an address or a host name.
+        for raw in value.split(","):
+            entry = raw.strip()
+            if not entry:
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                if not re.fullmatch(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?\.?", entry):
+                    raise ValueError(
+                        f"{entry!r} is neither a CIDR, an address nor a host name"
+                    ) from None
+        return value
+
+
 class Settings(BaseModel):
     """All settings groups, read once."""
 
@@ -235,6 +390,9 @@ class Settings(BaseModel):
     smtp: SmtpSettings
     sms: SmsSettings
     webhook: WebhookSettings
+    ai: AiSettings
+    web: WebSettings
+    monitor: MonitorSettings
 
 
 class SettingsError(Exception):
@@ -250,6 +408,9 @@ _GROUPS: dict[str, type[_Group]] = {
     "smtp": SmtpSettings,
     "sms": SmsSettings,
     "webhook": WebhookSettings,
+    "web": WebSettings,
+    "ai": AiSettings,
+    "monitor": MonitorSettings,
 }
 
 

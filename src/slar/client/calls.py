@@ -6,10 +6,12 @@ written in one place.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from slar.client.core import Call, adapter
+from slar.domain.assistant.schemas import ConversationDetailOut, ConversationOut
 from slar.domain.catalog.schemas import (
     IntegrationOut,
     MaintenanceWindowOut,
@@ -21,6 +23,7 @@ from slar.domain.identity.schemas import (
     ApiKeyCreatedOut,
     ApiKeyOut,
     MeOut,
+    SetupStatusOut,
     TeamDetailOut,
     TeamMemberOut,
     TeamOut,
@@ -34,8 +37,24 @@ from slar.domain.incidents.schemas import (
     IncidentOut,
     IncidentPage,
 )
+from slar.domain.monitors.schemas import (
+    BeatOut,
+    CheckOut,
+    CheckResultOut,
+    CheckStatsOut,
+    HeartbeatOut,
+    IntegrationHealthOut,
+)
 from slar.domain.notifications.schemas import ContactMethodOut, DeliveryOut, RulesOut
-from slar.domain.schedules.schemas import OnCallOut, OverrideOut, ScheduleOut, ShiftsOut
+from slar.domain.runbooks.schemas import RunbookHit, RunbookImportOut, RunbookOut
+from slar.domain.schedules.schemas import (
+    CalendarTokenOut,
+    LayerOut,
+    OnCallOut,
+    OverrideOut,
+    ScheduleOut,
+    ShiftsOut,
+)
 from slar.jobs.schemas import DeadJobPage, JobOut, JobStats
 
 _TOKEN = adapter(TokenOut)
@@ -419,3 +438,236 @@ def retry_job(job_id: int) -> Call[JobOut]:
 
 def job_stats() -> Call[JobStats]:
     return Call("GET", "/jobs/stats", _JOB_STATS)
+
+
+# --- first run, layers, overrides, calendar feeds (used by the web UI) ----------------------
+
+_SETUP = adapter(SetupStatusOut)
+_LAYER = adapter(LayerOut)
+_OVERRIDES = adapter(list[OverrideOut])
+_FEED = adapter(CalendarTokenOut)
+
+
+def setup_status() -> Call[SetupStatusOut]:
+    """Whether no user exists yet (public)."""
+    return Call("GET", "/auth/setup", _SETUP)
+
+
+def setup_first_admin(email: str, name: str, password: str) -> Call[SetupStatusOut]:
+    """Create the first admin; refused with 409 ``setup.done`` once any user exists."""
+    body = {"email": email, "name": name, "password": password}
+    return Call("POST", "/auth/setup", _SETUP, json=body)
+
+
+def add_layer(schedule_id: int, layer: dict[str, Any]) -> Call[LayerOut]:
+    return Call("POST", f"/schedules/{schedule_id}/layers", _LAYER, json=layer)
+
+
+def delete_layer(schedule_id: int, layer_id: int) -> Call[None]:
+    return Call("DELETE", f"/schedules/{schedule_id}/layers/{layer_id}", None)
+
+
+def list_overrides(
+    schedule_id: int, start: datetime | None = None, end: datetime | None = None
+) -> Call[list[OverrideOut]]:
+    params = {"start": _iso(start), "end": _iso(end)}
+    return Call("GET", f"/schedules/{schedule_id}/overrides", _OVERRIDES, params=params)
+
+
+def delete_override(schedule_id: int, override_id: int) -> Call[None]:
+    return Call("DELETE", f"/schedules/{schedule_id}/overrides/{override_id}", None)
+
+
+def my_calendar_feed() -> Call[CalendarTokenOut]:
+    return Call("GET", "/oncall/ical-token", _FEED)
+
+
+def regenerate_my_calendar_feed() -> Call[CalendarTokenOut]:
+    return Call("POST", "/oncall/ical-token", _FEED)
+
+
+# --- runbooks -------------------------------------------------------------------------------
+
+_RUNBOOK = adapter(RunbookOut)
+_RUNBOOKS = adapter(list[RunbookOut])
+_RUNBOOK_HITS = adapter(list[RunbookHit])
+_RUNBOOK_IMPORT = adapter(RunbookImportOut)
+
+
+def list_runbooks(service_id: int | None = None, q: str | None = None) -> Call[list[RunbookOut]]:
+    return Call("GET", "/runbooks", _RUNBOOKS, params={"service_id": service_id, "q": q})
+
+
+def create_runbook(
+    title: str, body: str, service_ids: Sequence[int] = (), team_id: int | None = None
+) -> Call[RunbookOut]:
+    payload = {"title": title, "body": body, "service_ids": list(service_ids), "team_id": team_id}
+    return Call("POST", "/runbooks", _RUNBOOK, json=payload)
+
+
+def get_runbook(runbook_id: int) -> Call[RunbookOut]:
+    return Call("GET", f"/runbooks/{runbook_id}", _RUNBOOK)
+
+
+def update_runbook(runbook_id: int, **changes: Any) -> Call[RunbookOut]:
+    """``changes``: title, body, service_ids (replaces the links), team_id (None: unowned)."""
+    return Call("PATCH", f"/runbooks/{runbook_id}", _RUNBOOK, json=changes)
+
+
+def delete_runbook(runbook_id: int) -> Call[None]:
+    return Call("DELETE", f"/runbooks/{runbook_id}", None)
+
+
+def search_runbooks(
+    q: str, service_id: int | None = None, limit: int = 5
+) -> Call[list[RunbookHit]]:
+    params = {"q": q, "service_id": service_id, "limit": limit}
+    return Call("GET", "/runbooks/search", _RUNBOOK_HITS, params=params)
+
+
+def import_runbooks(
+    files: list[dict[str, Any]], service_ids: Sequence[int] = (), team_id: int | None = None
+) -> Call[RunbookImportOut]:
+    """``files``: [{"filename": "disk-full.md", "content": "# Disk full\n..."}]."""
+    payload = {"files": files, "service_ids": list(service_ids), "team_id": team_id}
+    return Call("POST", "/runbooks/import", _RUNBOOK_IMPORT, json=payload)
+
+
+# --- assistant conversations ----------------------------------------------------------------
+
+_CONVERSATION = adapter(ConversationOut)
+_CONVERSATIONS = adapter(list[ConversationOut])
+_CONVERSATION_DETAIL = adapter(ConversationDetailOut)
+
+
+def create_conversation(title: str = "", incident_id: int | None = None) -> Call[ConversationOut]:
+    payload = {"title": title, "incident_id": incident_id}
+    return Call("POST", "/assistant/conversations", _CONVERSATION, json=payload)
+
+
+def list_conversations(limit: int = 50, offset: int = 0) -> Call[list[ConversationOut]]:
+    params = {"limit": limit, "offset": offset}
+    return Call("GET", "/assistant/conversations", _CONVERSATIONS, params=params)
+
+
+def get_conversation(conversation_id: int) -> Call[ConversationDetailOut]:
+    return Call("GET", f"/assistant/conversations/{conversation_id}", _CONVERSATION_DETAIL)
+
+
+def append_messages(
+    conversation_id: int, messages: list[dict[str, Any]], tokens_in: int = 0, tokens_out: int = 0
+) -> Call[ConversationOut]:
+    """``messages``: [{"role": "user"|"assistant"|"tool", "content": [{"type": ...}, ...]}]."""
+    payload = {"messages": messages, "tokens_in": tokens_in, "tokens_out": tokens_out}
+    return Call(
+        "POST", f"/assistant/conversations/{conversation_id}/messages", _CONVERSATION, json=payload
+    )
+
+
+def delete_conversation(conversation_id: int) -> Call[None]:
+    return Call("DELETE", f"/assistant/conversations/{conversation_id}", None)
+
+
+# --- similar incidents ----------------------------------------------------------------------
+
+_INCIDENTS = adapter(list[IncidentOut])
+
+
+def similar_incidents(incident_id: int, limit: int = 5) -> Call[list[IncidentOut]]:
+    return Call("GET", f"/incidents/{incident_id}/similar", _INCIDENTS, params={"limit": limit})
+
+
+# --- monitors -------------------------------------------------------------------------------
+
+_CHECK = adapter(CheckOut)
+_CHECKS = adapter(list[CheckOut])
+_CHECK_RESULTS = adapter(list[CheckResultOut])
+_CHECK_STATS = adapter(CheckStatsOut)
+_HEARTBEAT = adapter(HeartbeatOut)
+_HEARTBEATS = adapter(list[HeartbeatOut])
+_BEAT = adapter(BeatOut)
+_INTEGRATION_HEALTH = adapter(list[IntegrationHealthOut])
+
+
+def list_checks(service_id: int | None = None) -> Call[list[CheckOut]]:
+    return Call("GET", "/monitors/checks", _CHECKS, params={"service_id": service_id})
+
+
+def create_check(
+    service_id: int, name: str, kind: str, target: str, **fields: Any
+) -> Call[CheckOut]:
+    """``fields``: interval_seconds, failure_threshold, timeout_seconds, http_method,
+    expected_status, keyword, follow_redirects, verify_tls, tls_expiry_days, enabled."""
+    body = {"service_id": service_id, "name": name, "kind": kind, "target": target, **fields}
+    return Call("POST", "/monitors/checks", _CHECK, json=body)
+
+
+def get_check(check_id: int) -> Call[CheckOut]:
+    return Call("GET", f"/monitors/checks/{check_id}", _CHECK)
+
+
+def update_check(check_id: int, **changes: Any) -> Call[CheckOut]:
+    return Call("PATCH", f"/monitors/checks/{check_id}", _CHECK, json=changes)
+
+
+def delete_check(check_id: int) -> Call[None]:
+    return Call("DELETE", f"/monitors/checks/{check_id}", None)
+
+
+def check_results(
+    check_id: int, since: datetime | None = None, limit: int = 100
+) -> Call[list[CheckResultOut]]:
+    params = {"since": _iso(since), "limit": limit}
+    return Call("GET", f"/monitors/checks/{check_id}/results", _CHECK_RESULTS, params=params)
+
+
+def check_stats(check_id: int) -> Call[CheckStatsOut]:
+    return Call("GET", f"/monitors/checks/{check_id}/stats", _CHECK_STATS)
+
+
+def list_heartbeats(service_id: int | None = None) -> Call[list[HeartbeatOut]]:
+    return Call("GET", "/monitors/heartbeats", _HEARTBEATS, params={"service_id": service_id})
+
+
+def create_heartbeat(
+    service_id: int, name: str, interval_seconds: int, grace_seconds: int = 0, **fields: Any
+) -> Call[HeartbeatOut]:
+    body = {
+        "service_id": service_id,
+        "name": name,
+        "interval_seconds": interval_seconds,
+        "grace_seconds": grace_seconds,
+        **fields,
+    }
+    return Call("POST", "/monitors/heartbeats", _HEARTBEAT, json=body)
+
+
+def get_heartbeat(monitor_id: int) -> Call[HeartbeatOut]:
+    return Call("GET", f"/monitors/heartbeats/{monitor_id}", _HEARTBEAT)
+
+
+def update_heartbeat(monitor_id: int, **changes: Any) -> Call[HeartbeatOut]:
+    return Call("PATCH", f"/monitors/heartbeats/{monitor_id}", _HEARTBEAT, json=changes)
+
+
+def regenerate_heartbeat_key(monitor_id: int) -> Call[HeartbeatOut]:
+    return Call("POST", f"/monitors/heartbeats/{monitor_id}/regenerate-key", _HEARTBEAT)
+
+
+def delete_heartbeat(monitor_id: int) -> Call[None]:
+    return Call("DELETE", f"/monitors/heartbeats/{monitor_id}", None)
+
+
+def beat(key: str) -> Call[BeatOut]:
+    """Record a beat (the key is the credential; no principal needed)."""
+    return Call("POST", f"/heartbeats/{key}", _BEAT)
+
+
+def integration_health(service_id: int | None = None) -> Call[list[IntegrationHealthOut]]:
+    params = {"service_id": service_id}
+    return Call("GET", "/monitors/integrations", _INTEGRATION_HEALTH, params=params)
+
+
+def update_integration(integration_id: int, **changes: Any) -> Call[IntegrationOut]:
+    """``changes``: name, service_id, expect_every_seconds (null switches silence alerts off)."""
+    return Call("PATCH", f"/integrations/{integration_id}", _INTEGRATION, json=changes)

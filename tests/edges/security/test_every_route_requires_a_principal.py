@@ -21,9 +21,11 @@ PUBLIC = {
     "/metrics",  # Prometheus scrape (see docs/adr/0003-public-metrics.md)
     "/auth/login",  # exchanges credentials for tokens
     "/auth/refresh",  # exchanges a refresh token for tokens
+    "/auth/setup",  # first-run: says whether, and creates the first admin while no user exists
     "/v2/enqueue",  # ingestion: authenticated by routing_key in the body
     "/ical/schedules/{token}.ics",  # calendar feed: the secret token in the URL is the key
     "/ical/users/{token}.ics",  # calendar feed: the secret token in the URL is the key
+    "/heartbeats/{key}",  # heartbeat monitors: the secret key in the URL is the credential
 }
 ROUTERS = Path(__file__).resolve().parents[3] / "src" / "slar" / "api" / "routers"
 INGESTION = re.compile(r"^/integrations/\{key\}/[a-z_{}]+$")  # authenticated by the key in the URL

@@ -46,6 +46,7 @@ def create_integration(service_id: int, body: IntegrationCreateIn, ctx: AuthCtx)
         principal=ctx.principal,
         public_url=_public_url(ctx),
         now=ctx.now,
+        expect_every_seconds=body.expect_every_seconds,
     )
 
 
@@ -70,6 +71,8 @@ def update_integration(
         integration_id=integration_id,
         name=body.name,
         service_id=body.service_id,
+        expect_every_seconds=body.expect_every_seconds,
+        expectation_given="expect_every_seconds" in body.model_fields_set,
         principal=ctx.principal,
         public_url=_public_url(ctx),
     )

@@ -65,6 +65,8 @@ class Integration(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     key_rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expect_every_seconds: Mapped[int | None] = mapped_column(Integer)
+    """Silence longer than this opens an incident (monitors' integration health); None: off."""
 
     service: Mapped[Service] = relationship(
         back_populates="integrations", foreign_keys=[service_id]

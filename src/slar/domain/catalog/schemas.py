@@ -58,6 +58,12 @@ class ServiceOut(BaseModel):
 class IntegrationCreateIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     kind: IntegrationKind
+    expect_every_seconds: int | None = Field(
+        None,
+        ge=60,
+        le=31 * 86_400,
+        description="Open an incident when nothing arrives for this long (null: never).",
+    )
 
 
 class IntegrationPatchIn(BaseModel):
@@ -65,6 +71,9 @@ class IntegrationPatchIn(BaseModel):
 
     name: str | None = Field(None, min_length=1, max_length=200)
     service_id: int | None = None
+    expect_every_seconds: int | None = Field(
+        None, ge=60, le=31 * 86_400, description="Expected traffic period; null switches it off."
+    )
 
 
 class IntegrationOut(BaseModel):
@@ -84,6 +93,7 @@ class IntegrationOut(BaseModel):
     created_at: datetime
     key_rotated_at: datetime | None = None
     last_seen_at: datetime | None = None
+    expect_every_seconds: int | None = None
 
 
 # --- routing rules ---------------------------------------------------------------------------

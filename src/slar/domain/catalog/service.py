@@ -241,6 +241,7 @@ def integration_out(
         created_at=integration.created_at,
         key_rotated_at=integration.key_rotated_at,
         last_seen_at=integration.last_seen_at,
+        expect_every_seconds=integration.expect_every_seconds,
     )
 
 
@@ -270,6 +271,7 @@ def create_integration(
     principal: Principal,
     public_url: str,
     now: datetime,
+    expect_every_seconds: int | None = None,
 ) -> IntegrationOut:
     service = _service(session, service_id)
     require_team_write(principal, service.team_id)
@@ -279,6 +281,7 @@ def create_integration(
         kind=kind,
         key=_fresh_key(session),
         created_at=now,
+        expect_every_seconds=expect_every_seconds,
     )
     session.add(integration)
     session.flush()
@@ -301,8 +304,12 @@ def update_integration(
     public_url: str,
     name: str | None = None,
     service_id: int | None = None,
+    expect_every_seconds: int | None = None,
+    expectation_given: bool = False,
 ) -> IntegrationOut:
-    """Rename, or move to another service; its key and routing rules stay as they are."""
+    """Rename, or move to another service; its key and routing rules stay as they are.
+    With ``expectation_given``, ``expect_every_seconds`` is set (``None`` switches the
+    integration-silence incident off)."""
     integration = _integration(session, integration_id)
     require_team_write(principal, integration.service.team_id)
     if service_id is not None and service_id != integration.service_id:
@@ -311,6 +318,8 @@ def update_integration(
         integration.service = target
     if name is not None:
         integration.name = _clean(name, field="name", code="integration.invalid_name")
+    if expectation_given:
+        integration.expect_every_seconds = expect_every_seconds
     session.flush()
     return integration_out(integration, principal=principal, public_url=public_url)
 

@@ -1,7 +1,7 @@
 """runbooks (with full-text search) and assistant conversations
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-26
 
 The full-text index is raw DDL, different per database, and has no model (see
@@ -22,7 +22,7 @@ from alembic import op
 import slar.db.base
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
