@@ -8,7 +8,7 @@ Claiming, completing, retrying and dead-lettering: ``slar.jobs.repository`` (SQL
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Integer, bindparam, column, event, select, text
@@ -19,6 +19,16 @@ from slar.db import JSONType, UTCDateTime
 from slar.jobs.models import Job
 
 NOTIFY_CHANNEL = "slar_jobs"
+
+# An idle worker re-reads the time of the next due job at least every ``POLL_INTERVAL`` (at most
+# 60 s), so a job due later than that is found in time without waking anyone: only jobs due
+# sooner are announced. (On PostgreSQL each notifying commit takes the notification queue's
+# global lock; an escalation step schedules its next level minutes ahead and needs none.)
+WAKE_HORIZON = timedelta(seconds=60)
+
+
+def _wakes(now: datetime, run_at: datetime | None) -> bool:
+    return run_at is None or run_at - now <= WAKE_HORIZON
 
 
 def enqueue(
@@ -59,7 +69,8 @@ def enqueue(
                 session.add(job)
         except IntegrityError:
             return None
-    _announce(session)
+    if _wakes(now, run_at):
+        _announce(session)
     return job
 
 
@@ -103,7 +114,7 @@ _INSERT_ONCE = """
     RETURNING id
 """
 _ENQUEUE_ONCE = {
-    dialect: text(sql)
+    (dialect, wakes): text(sql)
     .bindparams(
         bindparam("payload", type_=JSONType()),
         bindparam("run_at", type_=UTCDateTime()),
@@ -111,13 +122,16 @@ _ENQUEUE_ONCE = {
         bindparam("max_attempts", type_=Integer()),
     )
     .columns(column("id", Integer()))
-    for dialect, sql in (
+    for dialect, wakes, sql in (
         (
             "postgresql",
+            True,
             f"WITH j AS ({_INSERT_ONCE}) "  # noqa: S608 (module constants only)
             f"SELECT id, pg_notify('{NOTIFY_CHANNEL}', '') IS NULL FROM j",
         ),
-        ("sqlite", _INSERT_ONCE),
+        ("postgresql", False, _INSERT_ONCE),
+        ("sqlite", True, _INSERT_ONCE),
+        ("sqlite", False, _INSERT_ONCE),
     )
 }
 
@@ -136,7 +150,8 @@ def enqueue_once(
     equal job is pending. Unlike ``enqueue`` it returns no ORM object."""
     session.flush()
     dialect = session.get_bind().dialect.name
-    statement = _ENQUEUE_ONCE[dialect]
+    wakes = _wakes(now, run_at)
+    statement = _ENQUEUE_ONCE[dialect, wakes]
     params = {
         "kind": kind,
         "payload": payload,
@@ -146,6 +161,6 @@ def enqueue_once(
         "max_attempts": max_attempts,
     }
     job_id: int | None = session.connection().execute(statement, params).scalar()
-    if job_id is not None and dialect != "postgresql":  # PostgreSQL: the statement notified
+    if job_id is not None and wakes and dialect != "postgresql":  # PostgreSQL: it notified
         _announce(session)
     return job_id
