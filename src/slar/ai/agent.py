@@ -35,7 +35,7 @@ from slar.ai.providers.base import (
     ToolCall,
     Usage,
 )
-from slar.client import ApiError, AsyncSlarClient
+from slar.client import ApiError, AsyncSlarClient, calls
 
 log = logging.getLogger("slar.ai.agent")
 
@@ -72,6 +72,7 @@ class Turn:
     tools: dict[str, toolbox.Tool] = field(default_factory=toolbox.all_tools)
     messages: list[ChatMessage] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
+    tool_calls_made: int = 0
 
     @property
     def conversation_tokens(self) -> int:
@@ -80,7 +81,6 @@ class Turn:
     async def run(self, history: list[ChatMessage], text: str) -> None:
         self.messages.append(ChatMessage("user", [{"type": "text", "text": text}]))
         specs = [t.spec() for t in self.tools.values()]
-        calls_made = 0
         while True:
             if self.conversation_tokens >= self.limits.token_budget:
                 raise AiError(
@@ -100,7 +100,7 @@ class Turn:
                 self.messages.append(ChatMessage("assistant", blocks))
             if not calls:
                 return
-            if calls_made > self.limits.max_tool_calls:
+            if self.tool_calls_made > self.limits.max_tool_calls:
                 raise AiError(
                     "ai.tool_limit",
                     f"the assistant kept calling tools past the limit of "
@@ -108,9 +108,9 @@ class Turn:
                 )
             results: list[dict[str, Any]] = []
             for call in calls:
-                calls_made += 1
+                self.tool_calls_made += 1
                 await self.emit(ToolCallFrame(id=call.id, name=call.name, arguments=call.arguments))
-                if calls_made > self.limits.max_tool_calls:
+                if self.tool_calls_made > self.limits.max_tool_calls:
                     content, is_error = LIMIT_REACHED, True
                 else:
                     content, is_error = await self._execute(call)
@@ -171,23 +171,34 @@ class Turn:
             args = toolbox.parse_arguments(tool, call.arguments)
         except toolbox.ToolArgumentsInvalid as exc:
             return str(exc), True
-        if tool.needs_approval:
-            if self.approve is None:
-                return NO_APPROVAL_CHANNEL, True
-            request = ApprovalRequestFrame(
-                approval_id="ap_" + secrets.token_urlsafe(12),
-                tool=tool.name,
-                arguments=call.arguments,
-                summary=tool.summary(args),
-            )
-            if not await self._ask(request):
-                return REFUSED, True
+        if tool.needs_approval and self.approve is None:
+            return NO_APPROVAL_CHANNEL, True
         try:
+            if tool.needs_approval:
+                request = ApprovalRequestFrame(
+                    approval_id="ap_" + secrets.token_urlsafe(12),
+                    tool=tool.name,
+                    arguments=call.arguments,
+                    summary=await self._summary(tool, args),
+                )
+                if not await self._ask(request):
+                    return REFUSED, True
             return toolbox.render(await tool.run(self.client, args)), False
         except ApiError as exc:
             if is_unauthenticated(exc):
                 raise
             return toolbox.render({"error": {"code": exc.code, "message": exc.message}}), True
+
+    async def _summary(self, tool: toolbox.Tool, args: Any) -> str:
+        """What the user approves, in words: with the incident's number, title and state, so
+        an id the model got wrong is seen before it is acted on (an unknown one is an error
+        for the model, and nobody is asked)."""
+        summary = tool.summary(args)
+        incident_id = getattr(args, "incident_id", None)
+        if isinstance(incident_id, int):
+            incident = await self.client.call(calls.get_incident(incident_id))
+            summary += f' — #{incident.number} "{incident.title}" ({incident.status})'
+        return summary
 
     async def _ask(self, request: ApprovalRequestFrame) -> bool:
         assert self.approve is not None

@@ -27,7 +27,8 @@ Server → client, during a turn
         ``ai.budget_exhausted``, an API code such as ``conversation.not_found``) or a frame
         was refused (``chat.invalid_frame``, ``chat.busy``). The socket stays open.
     ``done {conversation_id, usage {input_tokens, output_tokens, conversation_tokens}}`` —
-        the turn is over (also after an error frame, when a conversation exists).
+        the turn is over, also after an error frame; ``conversation_id`` is ``null`` when the
+        turn failed before a conversation was opened (say, someone else's id).
 
 Example exchange::
 

@@ -13,12 +13,12 @@ import httpx
 
 from slar.ai import conversations
 from slar.ai.agent import Approve, Emit, Limits, Turn
-from slar.ai.errors import not_configured
+from slar.ai.errors import AiError, not_configured
 from slar.ai.metrics import AI_TOKENS, AI_TURNS
 from slar.ai.prompts import system_prompt
-from slar.ai.protocol import DoneFrame, UsageOut
+from slar.ai.protocol import DoneFrame, ErrorFrame, UsageOut
 from slar.ai.providers.base import Provider
-from slar.client import AsyncSlarClient
+from slar.client import ApiError, AsyncSlarClient
 from slar.domain.identity.schemas import MeOut
 from slar.settings import AiSettings
 
@@ -107,7 +107,23 @@ class Assistant:
             AI_TURNS.labels(provider.name, outcome).inc()
             AI_TOKENS.labels(provider.name, "input").inc(turn.usage.input_tokens)
             AI_TOKENS.labels(provider.name, "output").inc(turn.usage.output_tokens)
-            await _keep(client, opened.conversation_id, turn)
+            not_kept = await _keep(client, opened.conversation_id, turn)
+            log.info(
+                "assistant turn %s",
+                outcome,
+                extra={
+                    "conversation_id": opened.conversation_id,
+                    "user_id": me.id,
+                    "provider": provider.name,
+                    "tool_calls": turn.tool_calls_made,
+                    "input_tokens": turn.usage.input_tokens,
+                    "output_tokens": turn.usage.output_tokens,
+                    "conversation_tokens": turn.conversation_tokens,
+                },
+            )
+        if not_kept is not None:
+            # The answer was given, but the user should know it will not be in the history.
+            await emit(ErrorFrame(code=not_kept.code, message=not_kept.message))
         return done_frame(opened.conversation_id, turn)
 
 
@@ -131,8 +147,15 @@ def done_frame(conversation_id: int | None, turn: Turn | None) -> DoneFrame:
     return DoneFrame(conversation_id=conversation_id, usage=usage)
 
 
-async def _keep(client: AsyncSlarClient, conversation_id: int, turn: Turn) -> None:
+async def _keep(client: AsyncSlarClient, conversation_id: int, turn: Turn) -> AiError | None:
+    """Keep the turn; a failure is logged and returned, never raised: the turn's own outcome
+    matters more than its record."""
     try:
         await conversations.save_turn(client, conversation_id, turn)
-    except Exception:  # the turn's own outcome matters more than its record
+    except ApiError as exc:  # refused (a full conversation): expected, say why
+        log.warning("could not keep the turn of conversation %s: %s", conversation_id, exc.code)
+        return AiError(exc.code, f"this turn could not be kept: {exc.message}", status=exc.status)
+    except Exception:
         log.exception("could not keep the turn of conversation %s", conversation_id)
+        return AiError("ai.not_kept", "this turn could not be kept in the conversation")
+    return None

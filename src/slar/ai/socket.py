@@ -175,7 +175,8 @@ class ChatSession:
             if await self._closed_for(exc):
                 return
             await self.send(error_frame(exc))
-            await self.send(done_frame(frame.conversation_id, None))
+            # No conversation was opened (e.g. someone else's id): name none.
+            await self.send(done_frame(None, None))
             return
         await self.send(done)
 

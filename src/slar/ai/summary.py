@@ -30,6 +30,9 @@ SUMMARY:
 PROBABLE CAUSE:
 <a few sentences>"""
 
+MATERIAL_MAX_CHARS = 48_000
+"""What the model is given to summarise (about 12k tokens), however big the alerts are."""
+
 _SECTIONS = re.compile(r"SUMMARY:\s*(?P<summary>.*?)\s*PROBABLE CAUSE:\s*(?P<cause>.*)", re.S)
 
 
@@ -64,6 +67,8 @@ async def draft_summary(
     runbooks = await client.call(
         calls.search_runbooks(incident.title, service_id=incident.service_id, limit=3)
     )
+    if not runbooks:  # none linked to the service: a general runbook is better than none
+        runbooks = await client.call(calls.search_runbooks(incident.title, limit=3))
     sources = [Source(kind="incident", id=incident.id, title=incident.title)]
     sources += [Source(kind="alert", id=a.id, title=a.summary) for a in alerts]
     sources += [Source(kind="timeline", id=e.id, title=e.message) for e in events]
@@ -81,7 +86,7 @@ async def draft_summary(
         return None
 
     turn = Turn(provider, client, SYSTEM, assistant.limits, ignore, None, tools={})
-    prompt = ChatMessage("user", [{"type": "text", "text": render(material)}])
+    prompt = ChatMessage("user", [{"type": "text", "text": render(material, MATERIAL_MAX_CHARS)}])
     text, _calls = await turn.call_model(Request(SYSTEM, [prompt]))
     summary, cause = split_answer(text)
     return SummaryOut(

@@ -113,13 +113,45 @@ def parse_arguments(tool: Tool, arguments: dict[str, Any]) -> Any:
         raise ToolArgumentsInvalid(f"invalid arguments for {tool.name}: {problems}") from exc
 
 
-def render(value: Any) -> str:
-    """A tool's result as JSON text for the model, cut to a size a context window can take."""
-    text = json.dumps(_jsonable(value), ensure_ascii=False, default=str)
-    text = text.replace("\\u0000", "")  # NUL: no JSON column can keep it
-    if len(text) > RESULT_MAX_CHARS:
-        return text[:RESULT_MAX_CHARS] + " …(truncated)"
-    return text
+def render(value: Any, max_chars: int = RESULT_MAX_CHARS) -> str:
+    """A tool's result as JSON text for the model, at most about ``max_chars`` long.
+
+    Whatever the API returns (an alert with a megabyte description, thousands of labels) must
+    not flood the model's context or the stored conversation, nor push the rest of the result
+    out: long strings are clipped first, more and more, and long lists and objects keep their
+    first items, each marked with what was left out, so the JSON stays whole and every part of
+    the result keeps its place. Only if that is not enough is the text cut."""
+    data = _jsonable(value)
+    text = ""
+    for string_max in STRING_STEPS:
+        text = json.dumps(_shrink(data, string_max), ensure_ascii=False, default=str)
+        text = text.replace("\\u0000", "")  # NUL: no JSON column can keep it
+        if len(text) <= max_chars:
+            return text
+    return text[:max_chars] + " …(truncated)"
+
+
+STRING_STEPS = (4000, 1000, 300, 100, 40)
+ITEMS_MAX = 50
+
+
+def _shrink(value: Any, string_max: int) -> Any:
+    if isinstance(value, str):
+        if len(value) <= string_max:
+            return value
+        return value[:string_max] + f"…({len(value) - string_max} more characters)"
+    if isinstance(value, list):
+        items = [_shrink(v, string_max) for v in value[:ITEMS_MAX]]
+        if len(value) > ITEMS_MAX:
+            items.append(f"…({len(value) - ITEMS_MAX} more items)")
+        return items
+    if isinstance(value, dict):
+        pairs = list(value.items())
+        out = {str(k)[:string_max]: _shrink(v, string_max) for k, v in pairs[:ITEMS_MAX]}
+        if len(pairs) > ITEMS_MAX:
+            out["…"] = f"{len(pairs) - ITEMS_MAX} more entries"
+        return out
+    return value
 
 
 def _jsonable(value: Any) -> Any:
@@ -221,10 +253,18 @@ async def _escalate(client: AsyncSlarClient, a: IncidentArgs) -> Any:
 
 
 async def _page(client: AsyncSlarClient, a: PageArgs) -> Any:
+    """Assigning pages the new assignee; assigning to the person already assigned changes
+    nothing and pages nobody, which the model is told rather than left to believe."""
+    before = await client.call(calls.get_incident(a.incident_id))
+    if before.assignee_id == a.user_id:
+        return {
+            "paged": False,
+            "reason": "the incident is already assigned to this user; nobody was paged again",
+            "incident": _incident_brief(before),
+        }
     body = {"assignee_id": a.user_id}
-    return _incident_brief(
-        await client.call(calls.incident_action(a.incident_id, "reassign", body))
-    )
+    after = await client.call(calls.incident_action(a.incident_id, "reassign", body))
+    return {"paged": True, "incident": _incident_brief(after)}
 
 
 READ_TOOLS: list[Tool] = [

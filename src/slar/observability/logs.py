@@ -8,6 +8,8 @@ import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
+from slar.observability.redact import RedactSecrets
+
 request_id_var: ContextVar[str | None] = ContextVar("slar_request_id", default=None)
 
 _RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
@@ -41,6 +43,7 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.addFilter(RedactSecrets())  # e.g. uvicorn's "WebSocket /ws/chat?token=..." line
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.edges.ai.conftest import AiHarness, World, open_incident, tool_results
+from tests.edges.ai.conftest import AiHarness, Llm, World, open_incident, start_ai, tool_results
 from tests.support.fakes.llm_script import Fail, Reply, Use
 from tests.support.harness import ApiHarness
 
@@ -60,3 +60,24 @@ def test_conversations_are_private_to_their_user(ai: AiHarness, world: World) ->
     assert response.status_code == 404
     assert len(ai.llm.fake.requests) == 1  # the model never saw alice's conversation again
     assert "secret" in json.dumps(ai.llm.fake.requests[0])
+
+
+def test_model_temperature_and_token_limit_settings_reach_the_provider(
+    api: ApiHarness, world: World, llm: Llm
+) -> None:
+    server = start_ai(
+        api, llm, SLAR_AI_MODEL="my-model", SLAR_AI_TEMPERATURE="0.3", SLAR_AI_MAX_TOKENS="321"
+    )
+    try:
+        llm.fake.play(Reply.of("ok"))
+        client = AiHarness(server.url, api, llm).http(world.alice.token)
+        assert client.post("/chat", json={"text": "hi"}).json()["text"] == "ok"
+        [sent] = llm.fake.requests
+        assert sent["model"] == "my-model" and sent["temperature"] == 0.3
+        assert sent["stream"] is True  # both providers stream, REST turns included
+        # A compatible server (base URL given) gets max_tokens, as Anthropic does.
+        assert sent["max_tokens"] == 321
+        names = {t.get("name") or t["function"]["name"] for t in sent["tools"]}
+        assert {"get_incident", "who_is_on_call", "resolve_incident", "page_user"} <= names
+    finally:
+        server.stop()

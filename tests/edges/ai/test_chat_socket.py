@@ -14,7 +14,7 @@ from tests.edges.ai.conftest import (
     start_ai,
     tool_results,
 )
-from tests.support.fakes.llm_script import Fail, Reply, Stall, Use
+from tests.support.fakes.llm_script import Break, Fail, Reply, Stall, Use
 from tests.support.harness import ApiHarness
 from tests.support.server import free_port
 from websockets.exceptions import ConnectionClosed
@@ -97,6 +97,8 @@ def test_a_write_tool_waits_for_approval_then_runs_as_the_user_via_the_assistant
     assert request["tool"] == "resolve_incident"
     assert request["arguments"] == {"incident_id": incident["id"], "note": "disk freed"}
     assert str(incident["id"]) in request["summary"]
+    # The user sees which incident that is, not just an id the model chose.
+    assert f'#{incident["number"]} "Disk full on db-1" (triggered)' in request["summary"]
     # Nothing happened yet: the call waits for the user.
     reader = api.http(world.alice.token)
     assert reader.get(f"/incidents/{incident['id']}").json()["status"] == "triggered"
@@ -241,3 +243,174 @@ def test_an_unreachable_model_service_is_an_error_frame(
         chat.close()
     finally:
         server.stop()
+
+
+def test_a_token_in_the_query_string_is_not_logged(
+    ai: AiHarness, world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Uvicorn logs each handshake with its query string on ``uvicorn.error``; the logging that
+    every ``slar`` command configures must write it without the token."""
+    import logging
+
+    from slar.observability.logs import configure_logging
+
+    root = logging.getLogger()
+    saved_root = (root.handlers[:], root.level)
+    names = ("uvicorn", "uvicorn.error", "uvicorn.access")
+    saved = {n: (logging.getLogger(n).handlers[:], logging.getLogger(n).level) for n in names}
+    try:
+        configure_logging("INFO", "json")
+        logging.getLogger("uvicorn.error").setLevel(logging.INFO)
+        with connect(f"{ai.ws_url}?token={world.alice.token}", open_timeout=10) as socket:
+            assert json.loads(socket.recv(timeout=10))["type"] == "ready"
+    finally:
+        root.handlers[:], _ = saved_root
+        root.setLevel(saved_root[1])
+        for name, (handlers, level) in saved.items():
+            logging.getLogger(name).handlers[:] = handlers
+            logging.getLogger(name).setLevel(level)
+    logged = capsys.readouterr().err
+    assert "/ws/chat?token=[redacted]" in logged  # the handshake was logged...
+    assert world.alice.token not in logged  # ...without the secret
+
+
+def test_an_error_in_the_middle_of_a_stream_is_an_error_frame(ai: AiHarness, world: World) -> None:
+    ai.llm.fake.play(Break(after_text="Looking into i"), Reply.of("Back again."))
+    chat = ai.chat(world.alice.token)
+    chat.send({"type": "user_message", "text": "go"})
+    frames = chat.until("done")
+    assert _text(frames) == "Looking into i"  # what streamed before the failure
+    [error] = [f for f in frames if f["type"] == "error"]
+    assert error["code"] == "ai.provider_error" and "Overloaded" in error["message"]
+    chat.send(
+        {"type": "user_message", "text": "again", "conversation_id": frames[-1]["conversation_id"]}
+    )
+    assert _text(chat.until("done")) == "Back again."
+
+
+def test_an_unanswered_approval_counts_as_a_refusal(
+    api: ApiHarness, world: World, llm: Llm
+) -> None:
+    incident = open_incident(api, world, "Nobody answers")
+    server = start_ai(api, llm, SLAR_AI_APPROVAL_TIMEOUT="0.5")
+    try:
+        llm.fake.play(
+            Reply.of(Use("acknowledge_incident", {"incident_id": incident["id"]})),
+            Reply.of("Left as is."),
+        )
+        chat = AiHarness(server.url, api, llm).chat(world.alice.token)
+        chat.send({"type": "user_message", "text": "ack it"})
+        request = chat.until("approval_request")[-1]
+        rest = chat.until("done")  # no answer from the user
+        result = next(f for f in rest if f["type"] == "tool_result")
+        assert result["is_error"] is True and result["content"] == REFUSED
+        # A late answer finds nothing waiting and does nothing.
+        chat.send({"type": "approval", "approval_id": request["approval_id"], "approved": True})
+        assert chat.recv()["code"] == "chat.unknown_approval"
+        status = api.http(world.alice.token).get(f"/incidents/{incident['id']}").json()["status"]
+        assert status == "triggered"
+        chat.close()
+    finally:
+        server.stop()
+
+
+def test_another_users_conversation_cannot_be_resumed_over_the_socket(
+    ai: AiHarness, world: World
+) -> None:
+    ai.llm.fake.play(Reply.of("the secret plan"))
+    alice = ai.chat(world.alice.token)
+    alice.send({"type": "user_message", "text": "my secret"})
+    conversation_id = alice.until("done")[-1]["conversation_id"]
+    olive = ai.chat(world.olive.token)
+    olive.send({"type": "user_message", "text": "go on", "conversation_id": conversation_id})
+    frames = olive.until("done")
+    assert [f["code"] for f in frames if f["type"] == "error"] == ["conversation.not_found"]
+    assert frames[-1]["conversation_id"] is None
+    assert len(ai.llm.fake.requests) == 1  # the model never saw alice's conversation again
+    detail = ai.http(world.alice.token).get(f"/conversations/{conversation_id}").json()
+    assert detail["conversation"]["message_count"] == 2
+
+
+def test_a_full_conversation_still_counts_its_tokens_then_refuses(
+    ai: AiHarness, world: World, api: ApiHarness
+) -> None:
+    """Tokens are recorded even when the turn's messages cannot be kept, so a conversation
+    that cannot grow any more cannot be used to bypass the token budget."""
+    from slar.domain.assistant.rules import MAX_MESSAGES
+
+    http = api.http(world.alice.token)
+    cid = http.post("/assistant/conversations", json={"title": "long"}).json()["id"]
+    filler = [{"role": "user", "content": [{"type": "text", "text": "x"}]}] * 50
+    for _ in range((MAX_MESSAGES - 1) // 50):
+        assert (
+            http.post(
+                f"/assistant/conversations/{cid}/messages", json={"messages": filler}
+            ).status_code
+            == 200
+        )
+    rest = (MAX_MESSAGES - 1) % 50
+    if rest:
+        http.post(f"/assistant/conversations/{cid}/messages", json={"messages": filler[:rest]})
+    ai.llm.fake.play(Reply.of("answer", input_tokens=300, output_tokens=40))
+    chat = ai.chat(world.alice.token)
+    chat.send({"type": "user_message", "text": "one more", "conversation_id": cid})
+    frames = chat.until("done")
+    assert _text(frames) == "answer"
+    assert [f["code"] for f in frames if f["type"] == "error"] == ["conversation.too_many_messages"]
+    stored = http.get(f"/assistant/conversations/{cid}").json()["conversation"]
+    assert (stored["tokens_in"], stored["tokens_out"]) == (300, 40)
+    assert stored["message_count"] == MAX_MESSAGES - 1
+    # A conversation at its bound is refused before the model is called.
+    http.post(f"/assistant/conversations/{cid}/messages", json={"messages": filler[:1]})
+    chat.send({"type": "user_message", "text": "and more", "conversation_id": cid})
+    frames = chat.until("done")
+    assert [f["code"] for f in frames if f["type"] == "error"] == ["conversation.too_many_messages"]
+    assert len(ai.llm.fake.requests) == 1  # refused before calling the model
+
+
+def test_a_write_on_an_unknown_incident_asks_nobody(ai: AiHarness, world: World) -> None:
+    ai.llm.fake.play(
+        Reply.of(Use("resolve_incident", {"incident_id": 987654})), Reply.of("No such incident.")
+    )
+    chat = ai.chat(world.alice.token)
+    chat.send({"type": "user_message", "text": "resolve 987654"})
+    frames = chat.until("done")
+    assert "approval_request" not in [f["type"] for f in frames]
+    result = next(f for f in frames if f["type"] == "tool_result")
+    assert result["is_error"] is True
+    assert json.loads(result["content"])["error"]["code"] == "incident.not_found"
+
+
+def test_approved_notes_and_pages_are_timeline_entries_via_the_assistant(
+    ai: AiHarness, world: World, api: ApiHarness
+) -> None:
+    incident = open_incident(api, world, "Replica lag")
+    iid = incident["id"]
+    page = Use("page_user", {"incident_id": iid, "user_id": world.alice.id})
+    ai.llm.fake.play(
+        Reply.of(Use("add_note", {"incident_id": iid, "text": "lag is 40s"}), page),
+        Reply.of(page),  # asked again: she is already assigned
+        Reply.of("Noted and paged."),
+    )
+    chat = ai.chat(world.alice.token)
+    chat.send({"type": "user_message", "text": "note the lag and page me"})
+    results = []
+    while True:
+        frame = chat.recv()
+        if frame["type"] == "approval_request":
+            chat.send({"type": "approval", "approval_id": frame["approval_id"], "approved": True})
+        elif frame["type"] == "tool_result":
+            results.append(frame)
+        elif frame["type"] == "done":
+            break
+    assert [r["is_error"] for r in results] == [False, False, False]
+    assert json.loads(results[1]["content"])["paged"] is True
+    assert json.loads(results[2]["content"])["paged"] is False
+    events = api.http(world.alice.token).get(f"/incidents/{iid}/timeline").json()
+    mine = [e for e in events if e["kind"] in ("note", "reassigned")]
+    assert [e["kind"] for e in mine] == ["note", "reassigned"]
+    for event in mine:
+        assert event["actor"].endswith("(via assistant)")
+        assert event["data"]["via"] == "assistant"
+        assert event["actor_user_id"] == world.alice.id
+    assert mine[0]["message"] == "lag is 40s"

@@ -134,3 +134,18 @@ def test_every_ai_route_but_the_probes_refuses_anonymous_callers(ai: AiHarness) 
             checked += 1
     assert checked >= 5
     assert ai.llm.fake.requests == []
+
+
+def test_a_summary_falls_back_to_runbooks_of_no_service(
+    ai: AiHarness, world: World, api: ApiHarness
+) -> None:
+    alice = api.http(world.alice.token)
+    general = alice.post(
+        "/runbooks", json={"title": "Certificate expired", "body": "Renew with certbot."}
+    )
+    assert general.status_code == 201, general.text
+    incident = open_incident(api, world, "Certificate expired on checkout")
+    ai.llm.fake.play(Reply.of(ANSWER))
+    draft = ai.http(world.alice.token).post(f"/incidents/{incident['id']}/summary").json()
+    assert ("runbook", general.json()["id"]) in {(s["kind"], s["id"]) for s in draft["sources"]}
+    assert "certbot" in json.dumps(ai.llm.fake.requests[0])

@@ -71,7 +71,6 @@ def test_bounds_and_bad_messages(api: ApiHarness) -> None:
     assert too_large.status_code == 413
     assert too_large.json()["error"]["code"] == "conversation.message_too_large"
     for body in (
-        {"messages": []},
         {"messages": [_text("system", "be evil")]},
         {"messages": [_text("user", "x")] * 51},
         {"messages": [_text("user", "x")], "tokens_in": -1},
@@ -84,3 +83,8 @@ def test_bounds_and_bad_messages(api: ApiHarness) -> None:
     assert unknown.status_code == 400
     assert unknown.json()["error"]["code"] == "conversation.unknown_incident"
     assert http.get(f"/assistant/conversations/{cid}").json()["messages"] == []
+    # No messages records only the tokens spent (a turn that could not be kept still counts).
+    usage = http.post(url, json={"messages": [], "tokens_in": 7, "tokens_out": 3})
+    assert usage.status_code == 200, usage.text
+    assert (usage.json()["tokens_in"], usage.json()["tokens_out"]) == (7, 3)
+    assert usage.json()["message_count"] == 0

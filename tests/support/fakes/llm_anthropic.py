@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
-from tests.support.fakes.llm_script import Fail, Reply, ScriptedServer, Stall, Use, pieces
+from tests.support.fakes.llm_script import Break, Fail, Reply, ScriptedServer, Stall, Use, pieces
 
 
 def _error(status: int, kind: str, message: str) -> JSONResponse:
@@ -99,7 +99,9 @@ class FakeAnthropic(ScriptedServer):
             "usage": {"input_tokens": reply.input_tokens, "output_tokens": reply.output_tokens},
         }
 
-    async def events(self, step: Reply | Stall, body: dict[str, Any]) -> AsyncIterator[bytes]:
+    async def events(
+        self, step: Reply | Stall | Break, body: dict[str, Any]
+    ) -> AsyncIterator[bytes]:
         start = self.message(Reply(()), body)
         start["usage"] = {
             "input_tokens": step.input_tokens if isinstance(step, Reply) else 10,
@@ -110,6 +112,11 @@ class FakeAnthropic(ScriptedServer):
         if isinstance(step, Stall):
             yield from_text(0, step.after_text or "")
             await asyncio.sleep(step.seconds)
+            return
+        if isinstance(step, Break):
+            yield from_text(0, step.after_text)
+            error = {"type": "error", "error": {"type": step.kind, "message": step.message}}
+            yield _sse("error", error)
             return
         for index, part in enumerate(step.parts):
             if isinstance(part, Use):

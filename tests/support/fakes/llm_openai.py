@@ -22,7 +22,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
-from tests.support.fakes.llm_script import Fail, Reply, ScriptedServer, Stall, Use, pieces
+from tests.support.fakes.llm_script import Break, Fail, Reply, ScriptedServer, Stall, Use, pieces
 
 
 def _error(status: int, kind: str, message: str) -> JSONResponse:
@@ -92,7 +92,7 @@ class FakeOpenAI(ScriptedServer):
         }
 
     async def chunks(
-        self, step: Reply | Stall, body: dict[str, Any], include_usage: bool
+        self, step: Reply | Stall | Break, body: dict[str, Any], include_usage: bool
     ) -> AsyncIterator[bytes]:
         chunk_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         model = body.get("model", self.model)
@@ -106,6 +106,12 @@ class FakeOpenAI(ScriptedServer):
             for piece in pieces(step.after_text or ""):
                 yield chunk({"content": piece})
             await asyncio.sleep(step.seconds)
+            return
+        if isinstance(step, Break):
+            for piece in pieces(step.after_text):
+                yield chunk({"content": piece})
+            # What OpenAI-compatible servers (vLLM, llama.cpp) send when a stream fails.
+            yield _data({"error": {"message": step.message, "type": step.kind, "code": None}})
             return
         index = 0
         for part in step.parts:

@@ -2,8 +2,9 @@
 
 A test pushes what the "model" answers to each request, in order: ``Reply`` (text and/or tool
 calls, streamed in pieces), ``Fail`` (an HTTP error the real service sends, e.g. 500 or 529),
-or ``Stall`` (answer nothing for a while, to trigger timeouts). Each server records the JSON
-bodies it received, so tests can assert what went back to the model (tool results).
+``Break`` (an error event in the middle of a stream), or ``Stall`` (answer nothing for a
+while, to trigger timeouts). Each server records the JSON bodies it received, so tests can
+assert what went back to the model (tool results).
 """
 
 from __future__ import annotations
@@ -57,7 +58,17 @@ class Stall:
     after_text: str | None = None  # stall mid-stream, after streaming this text
 
 
-Step = Reply | Fail | Stall
+@dataclass(frozen=True)
+class Break:
+    """Start streaming (``after_text``), then send an error event mid-stream, as a real service
+    does when it is overloaded after the response began (HTTP status already 200)."""
+
+    after_text: str
+    message: str = "Overloaded"
+    kind: str = "overloaded_error"
+
+
+Step = Reply | Fail | Stall | Break
 
 
 def pieces(text: str, size: int = 7) -> list[str]:

@@ -91,6 +91,8 @@ def test_a_summary_answer_is_split_and_an_unformatted_one_kept_whole() -> None:
         ({"SLAR_AI_PROVIDER": "auto", "OPENAI_API_KEY": "k"}, "openai"),
         ({"SLAR_AI_PROVIDER": "openai", "SLAR_AI_BASE_URL": "http://ollama:11434/v1"}, "openai"),
         ({"SLAR_AI_PROVIDER": "anthropic", "OPENAI_API_KEY": "k"}, None),
+        ({"SLAR_AI_BASE_URL": "http://localhost:11434/v1"}, "openai"),  # auto, no key
+        ({"SLAR_AI_PROVIDER": "auto"}, None),
     ],
 )
 def test_the_provider_follows_the_settings(env: dict[str, str], expected: str | None) -> None:
@@ -114,3 +116,52 @@ def test_bad_ai_settings_name_the_variable() -> None:
         load_settings({"SLAR_AI_TEMPERATURE": "7"})
     with pytest.raises(SettingsError, match="SLAR_AI_PROVIDER"):
         load_settings({"SLAR_AI_PROVIDER": "gemini"})
+
+
+def test_a_huge_tool_result_is_shrunk_but_keeps_every_part() -> None:
+    import json
+
+    from slar.ai.tools import RESULT_MAX_CHARS, render
+
+    result = {
+        "incident": {"id": 1, "title": "Disk full"},
+        "alerts": [{"id": i, "description": "é" * 200_000} for i in range(30)] * 3,
+        "labels": {f"k{i}": "v" for i in range(5000)},
+        "timeline": [{"kind": "triggered", "message": "Triggered by Alice"}],
+    }
+    text = render(result)
+    assert len(text) <= RESULT_MAX_CHARS
+    data = json.loads(text)  # still whole JSON
+    assert data["timeline"] == result["timeline"]  # not pushed out by the alerts
+    assert data["incident"] == result["incident"]
+    assert data["alerts"][-1] == "…(40 more items)"
+    assert "more characters" in data["alerts"][0]["description"]
+    small = {"a": "short", "b": [1, 2, 3]}
+    assert json.loads(render(small)) == small
+
+
+def test_a_long_history_is_replayed_from_a_recent_user_message() -> None:
+    from slar.ai.conversations import recent_history
+
+    def exchange(n: int) -> list[ChatMessage]:
+        call = {**CALL, "id": f"t{n}"}
+        return [
+            ChatMessage("user", [_text(f"question {n}")]),
+            ChatMessage("assistant", [call]),
+            ChatMessage("tool", [{**RESULT, "id": f"t{n}", "content": "r" * 1000}]),
+            ChatMessage("assistant", [_text(f"answer {n}")]),
+        ]
+
+    history = [m for n in range(100) for m in exchange(n)]
+    recent = recent_history(history, max_chars=10_000)
+    assert recent[0].role == "user" and recent[-1].content == [_text("answer 99")]
+    assert 0 < len(recent) < len(history) and len(recent) % 4 == 0
+    assert recent_history(history[:8], max_chars=10_000) == history[:8]
+
+
+def test_openai_itself_gets_max_completion_tokens_compatible_servers_max_tokens() -> None:
+    from slar.ai.providers.openai_provider import is_openai
+
+    assert is_openai(None) and is_openai("https://api.openai.com/v1")
+    assert not is_openai("http://localhost:11434/v1")
+    assert not is_openai("http://vllm.internal:8000/v1")

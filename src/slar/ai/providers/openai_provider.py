@@ -78,9 +78,9 @@ class OpenAIProvider:
         self.max_tokens = max_tokens
         self.temperature = temperature
         self.timeout = timeout
-        # OpenAI's current models take ``max_completion_tokens`` only; compatible servers
-        # (Ollama, vLLM, llama.cpp) have long taken ``max_tokens``.
-        self.max_tokens_field = "max_completion_tokens" if base_url is None else "max_tokens"
+        # OpenAI's current models take ``max_completion_tokens`` only (also when its URL is
+        # given explicitly); compatible servers (Ollama, vLLM, llama.cpp) take ``max_tokens``.
+        self.max_tokens_field = "max_completion_tokens" if is_openai(base_url) else "max_tokens"
         self.client = openai.AsyncOpenAI(
             api_key=api_key or NO_KEY, base_url=base_url, timeout=timeout, max_retries=max_retries
         )
@@ -141,6 +141,14 @@ class OpenAIProvider:
 
     async def aclose(self) -> None:
         await self.client.close()
+
+
+def is_openai(base_url: str | None) -> bool:
+    """OpenAI's own service: no base URL, or one on ``api.openai.com``."""
+    if base_url is None:
+        return True
+    host = base_url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
+    return host == "api.openai.com"
 
 
 def _tool_call(raw: dict[str, str], index: int) -> ToolCall:

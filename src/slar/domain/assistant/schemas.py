@@ -45,7 +45,10 @@ class MessageOut(BaseModel):
 
 
 class MessagesIn(BaseModel):
-    messages: list[MessageIn] = Field(min_length=1, max_length=MAX_APPEND)
+    """Messages to append and the tokens they cost. An empty ``messages`` records only the
+    usage: tokens spent are counted against the budget even when a turn cannot be kept."""
+
+    messages: list[MessageIn] = Field(max_length=MAX_APPEND)
     tokens_in: int = Field(0, ge=0, le=2**40)
     tokens_out: int = Field(0, ge=0, le=2**40)
 

@@ -125,10 +125,12 @@ def append_messages(
     now: datetime,
 ) -> ConversationOut:
     """Append ``messages`` in order and add the tokens they cost. An untitled conversation is
-    titled by its first user text. Over the bounds (``rules``) nothing is stored."""
-    if not 1 <= len(messages) <= rules.MAX_APPEND:
+    titled by its first user text. Over the bounds (``rules``) nothing is stored. No messages
+    records only the tokens: what the model cost is counted even when a turn cannot be kept
+    (a full conversation), so the token budget cannot be bypassed that way."""
+    if len(messages) > rules.MAX_APPEND:
         raise InvalidInput(
-            f"send 1 to {rules.MAX_APPEND} messages at a time",
+            f"send at most {rules.MAX_APPEND} messages at a time",
             code="conversation.invalid_messages",
             field="messages",
         )
@@ -136,12 +138,13 @@ def append_messages(
         raise InvalidInput("token counts must be >= 0", code="conversation.invalid_tokens")
     sizes = [rules.check_content(m.content, index=i) for i, m in enumerate(messages)]
     conversation = _mine(session, conversation_id, principal, for_update=True)
-    rules.check_room(
-        message_count=conversation.message_count,
-        content_bytes=conversation.content_bytes,
-        adding_messages=len(messages),
-        adding_bytes=sum(sizes),
-    )
+    if messages:
+        rules.check_room(
+            message_count=conversation.message_count,
+            content_bytes=conversation.content_bytes,
+            adding_messages=len(messages),
+            adding_bytes=sum(sizes),
+        )
     position = conversation.message_count
     for offset, message in enumerate(messages):
         session.add(
