@@ -261,7 +261,7 @@ class AiSettings(_Group):
         "auto",
         validation_alias=_env("SLAR_AI_PROVIDER"),
         description="auto: Anthropic when ANTHROPIC_API_KEY is set, else OpenAI when "
-        "OPENAI_API_KEY is set. openai + SLAR_AI_BASE_URL needs no key (Ollama, vLLM...).",
+        "OPENAI_API_KEY or SLAR_AI_BASE_URL is set (a local server needs no key).",
     )
     model: str | None = Field(None, min_length=1, validation_alias=_env("SLAR_AI_MODEL"))
     base_url: str | None = Field(
@@ -331,7 +331,8 @@ class AiSettings(_Group):
             return "openai" if openai_ok else None
         if anthropic_ok:
             return "anthropic"
-        return "openai" if self.openai_api_key is not None else None
+        # A base URL without any key can only mean a local OpenAI-compatible server.
+        return "openai" if openai_ok else None
 
 
 class MonitorSettings(_Group):

@@ -6,15 +6,18 @@ from fastapi import APIRouter, status
 
 from slar.api.deps import AuthCtx, PublicTx
 from slar.domain.identity import auth, repository
+from slar.domain.identity import service as identity_service
 from slar.domain.identity.schemas import (
     LoginIn,
     MembershipOut,
     MeOut,
     RefreshIn,
+    SetupIn,
+    SetupStatusOut,
     TokenOut,
     UserOut,
 )
-from slar.kernel.errors import NotFound
+from slar.kernel.errors import Conflict, NotFound
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -60,3 +63,22 @@ def me(ctx: AuthCtx) -> MeOut:
         teams=[MembershipOut(team_id=t, role=r) for t, r in ctx.principal.team_roles.items()],
         via_api_key=ctx.principal.api_key_id is not None,
     )
+
+
+@router.get("/setup", summary="Whether the first admin still has to be created (public)")
+def setup_status(tx: PublicTx) -> SetupStatusOut:
+    return SetupStatusOut(needs_setup=repository.count_users(tx.session) == 0)
+
+
+@router.post(
+    "/setup",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create the first admin; only while no user exists (public, 409 afterwards)",
+)
+def setup(body: SetupIn, tx: PublicTx) -> SetupStatusOut:
+    created = identity_service.create_first_admin(
+        tx.session, email=body.email, name=body.name, password=body.password, now=tx.now
+    )
+    if not created:
+        raise Conflict("SLAR is already set up: sign in instead", code="setup.done")
+    return SetupStatusOut(needs_setup=False)

@@ -131,3 +131,17 @@ class ApiKeyCreatedOut(ApiKeyOut):
     """The answer to creating a key: the only time the plain ``key`` is ever shown."""
 
     key: str
+
+
+class SetupStatusOut(BaseModel):
+    """Whether the deployment still needs its first admin (no user exists yet)."""
+
+    needs_setup: bool
+
+
+class SetupIn(BaseModel):
+    """The first admin, created from the first-run screen while no user exists."""
+
+    email: EmailAddress
+    name: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=8, max_length=1024)
