@@ -95,13 +95,15 @@ def job_handlers(
     fakes' addresses through settings, or recording senders for scenarios). Kinds missing here
     are never claimed by this worker (``slack.deliver`` is the Slack worker's).
     """
+    senders = senders if senders is not None else channels.senders(settings)
     send = partial(
         notification_jobs.send_notification,
-        senders=senders if senders is not None else channels.senders(settings),
+        senders=senders,
         public_url=settings.http.public_url,
     )
+    step = partial(escalation_engine.run_step, senders=senders, public_url=settings.http.public_url)
     return {
-        escalation_engine.STEP: escalation_engine.run_step,
+        escalation_engine.STEP: step,
         escalation_engine.SNOOZE_EXPIRED: incident_jobs.snooze_expired,
         escalation_engine.ACK_TIMEOUT: incident_jobs.ack_timeout,
         notification_jobs.SEND_JOB: send,

@@ -21,8 +21,11 @@ from slar.domain.escalation.policy import PolicySnapshot, Position
 from slar.domain.incidents import timeline
 from slar.domain.incidents.models import Incident
 from slar.domain.incidents.rules import TRIGGERED, Actor
+from slar.domain.notifications import jobs as notification_jobs
+from slar.domain.notifications.ports import Senders
 from slar.domain.notifications.rules import ASSIGNED
-from slar.domain.notifications.service import cancel_pages, page_user
+from slar.domain.notifications.service import cancel_pages, page_user, page_user_now
+from slar.jobs.handlers import OutsideWork
 from slar.jobs.queue import enqueue, enqueue_once
 
 STEP = "escalation.step"
@@ -195,27 +198,40 @@ def escalate_now(session: Session, incident: Incident, *, actor: Actor, now: dat
     return True
 
 
-def run_step(session: Session, payload: dict[str, Any], now: datetime) -> None:
-    """Job handler of ``escalation.step``: page the level the incident is at, schedule the next."""
+def run_step(
+    session: Session,
+    payload: dict[str, Any],
+    now: datetime,
+    *,
+    senders: Senders | None = None,
+    public_url: str = "",
+) -> OutsideWork | None:
+    """Job handler of ``escalation.step``: page the level the incident is at, schedule the next.
+
+    With ``senders`` (as ``slar worker`` registers it) the pages' immediate messages are sent
+    by this job once it commits (``notification_jobs.send_now``); without, by their own
+    ``notification.send`` jobs."""
     incident = repo.incident_for_update(session, int(payload["incident_id"]))
     if incident is None or incident.status != TRIGGERED:
-        return
+        return None
     position = Position(incident.escalation_level, incident.escalation_loop)
     if (
         incident.escalation_generation != payload.get("generation")
         or position.level != payload.get("level")
         or position.loop != payload.get("loop")
     ):
-        return  # fenced: the incident moved on since this step was scheduled
+        return None  # fenced: the incident moved on since this step was scheduled
     snapshot = _snapshot(incident)
     if snapshot is None or position.level >= len(snapshot.levels):
-        return
+        return None
     level = snapshot.levels[position.level]
     users = repo.resolve_targets(session, level.targets, now)
     paged = ", ".join(users.values())
     base = f"incident:{incident.id}:gen:{incident.escalation_generation}"
+    page = page_user if senders is None else page_user_now
+    immediate: list[int] = []
     for user_id in users:
-        page_user(
+        made = page(
             session,
             user_id=user_id,
             incident_id=incident.id,
@@ -224,6 +240,8 @@ def run_step(session: Session, payload: dict[str, Any], now: datetime) -> None:
             key=f"{base}:level:{position.level}:loop:{position.loop}:user:{user_id}",
             now=now,
         )
+        if isinstance(made, list):
+            immediate.extend(made)
     timeline.record(
         session,
         incident_id=incident.id,
@@ -248,6 +266,11 @@ def run_step(session: Session, payload: dict[str, Any], now: datetime) -> None:
             now=now,
             message="Escalation policy exhausted: no further pages until someone acts",
         )
-        return
-    incident.escalation_level, incident.escalation_loop = nxt.position.level, nxt.position.loop
-    _schedule_step(session, incident, nxt.due_at, now)
+    else:
+        incident.escalation_level, incident.escalation_loop = nxt.position.level, nxt.position.loop
+        _schedule_step(session, incident, nxt.due_at, now)
+    if senders is None or not immediate:
+        return None
+    return notification_jobs.send_now(
+        session, immediate, now, senders=senders, public_url=public_url
+    )

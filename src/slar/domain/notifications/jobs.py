@@ -21,6 +21,8 @@ public_url=...)``) under ``SEND_JOB``.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -52,10 +54,11 @@ from slar.domain.notifications.rules import (
     VERIFICATION,
     WEBHOOK,
 )
-from slar.domain.notifications.service import DELIVERY_MAX_ATTEMPTS, SEND_JOB
+from slar.domain.notifications.service import DELIVERY_MAX_ATTEMPTS, SEND_JOB, send_job_key
 from slar.jobs.handlers import OutsideWork, PermanentFailure
+from slar.jobs.queue import drop_pending
 
-__all__ = ["SEND_JOB", "send_notification"]
+__all__ = ["SEND_JOB", "send_notification", "send_now"]
 
 ERROR_MAX = 2000
 
@@ -195,3 +198,62 @@ def _record_failure(
             ),
             data={"delivery_id": facts.id, "user_id": facts.user_id},
         )
+
+
+# --- sending from the job that made the deliveries ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    error: Exception
+
+
+def send_now(
+    session: Session,
+    delivery_ids: Sequence[int],
+    now: datetime,
+    *,
+    senders: Senders,
+    public_url: str,
+) -> OutsideWork | None:
+    """Send deliveries just made in this transaction (``service.page_user_now``) as the
+    current job's outside work, instead of from their own send jobs: a page storm then costs
+    one job per page, not two. Each delivery is prepared exactly as ``send_notification``
+    prepares it; a message that goes out is recorded and its (deferred) send job dropped; a
+    failure counts an attempt and leaves the send job to retry at its time, as a worker crash
+    before the record would."""
+    prepared = [
+        (delivery_id, work)
+        for delivery_id in delivery_ids
+        if (
+            work := send_notification(
+                session, {"delivery_id": delivery_id}, now, senders=senders, public_url=public_url
+            )
+        )
+        is not None
+    ]
+    if not prepared:
+        return None
+
+    def run() -> list[object]:
+        results: list[object] = []
+        for _, work in prepared:
+            try:
+                results.append(work.run())
+            except Exception as exc:  # one bad address must not stop the others
+                results.append(_Failed(exc))
+        return results
+
+    def record(session: Session, results: object, now: datetime) -> None:
+        assert isinstance(results, list)
+        sent: list[str] = []
+        for (delivery_id, work), result in zip(prepared, results, strict=True):
+            if isinstance(result, _Failed):
+                if work.on_error is not None:
+                    work.on_error(session, result.error, now)
+            else:
+                work.record(session, result, now)
+                sent.append(send_job_key(delivery_id))
+        drop_pending(session, SEND_JOB, sent)
+
+    return OutsideWork(run=run, record=record)

@@ -38,6 +38,7 @@ from slar.domain.notifications.rules import (
     PAGE,
     QUEUED,
     SLACK,
+    SMS,
     TEST,
     VERIFICATION,
     WEBHOOK,
@@ -58,6 +59,7 @@ from slar.kernel.ids import new_token
 
 SEND_JOB = "notification.send"
 SLACK_JOB = "slack.deliver"
+SENT_HERE = (EMAIL, SMS, WEBHOOK)  # the channels of ``notification.send`` (Slack: its worker)
 DELIVERY_MAX_ATTEMPTS = 5  # a message older than its retries is no longer worth sending
 
 
@@ -182,8 +184,10 @@ def _insert_delivery(
     urgency: str | None,
     reason: str,
     rendered: render.Rendered | None = None,
+    send_after: timedelta = timedelta(0),
 ) -> int | None:
-    """``create_delivery`` without loading the row back: two statements, the paging hot path."""
+    """``create_delivery`` without loading the row back: two statements, the paging hot path.
+    ``send_after`` delays the send job past the delivery's due time (see ``page_user_now``)."""
     due = run_at or now
     delivery_id = repo.insert_delivery(
         session,
@@ -214,8 +218,8 @@ def _insert_delivery(
         SLACK_JOB if channel == SLACK else SEND_JOB,
         {"delivery_id": delivery_id},
         now=now,
-        run_at=due,
-        dedup_key=f"delivery:{delivery_id}",
+        run_at=due + send_after,
+        dedup_key=send_job_key(delivery_id),
         max_attempts=DELIVERY_MAX_ATTEMPTS,
     )
     return delivery_id
@@ -226,6 +230,17 @@ def _one_time_key(purpose: str, method_id: int, now: datetime) -> str:
 
 
 # --- paging (called by the escalation engine) ------------------------------------------------
+
+
+def send_job_key(delivery_id: int) -> str:
+    """The dedup key of a delivery's send job."""
+    return f"delivery:{delivery_id}"
+
+
+# A page sent by the job that made it (``page_user_now``) keeps its own send job as a safety
+# net, due this much later: it runs only if that job never recorded the sending (its worker
+# died), and then sends. As long as a lease, so a crash costs no more than a lost job does.
+SEND_FALLBACK = timedelta(seconds=30)
 
 
 def page_user(
@@ -242,14 +257,66 @@ def page_user(
     ``rules.plan_page``); each is due ``delay_minutes`` after ``now``. Idempotent per ``key``:
     calling again with the same key creates nothing. Returns how many deliveries were made.
     An inactive or unknown user is not paged."""
+    made = _page(
+        session,
+        user_id=user_id,
+        incident_id=incident_id,
+        urgency=urgency,
+        reason=reason,
+        key=key,
+        now=now,
+        defer_immediate=False,
+    )
+    return len(made)
+
+
+def page_user_now(
+    session: Session,
+    *,
+    user_id: int,
+    incident_id: int,
+    urgency: str,
+    reason: str,
+    key: str,
+    now: datetime,
+) -> list[int]:
+    """``page_user`` for a caller that sends the page's immediate messages itself once its
+    transaction commits (``jobs.send_now``): the ids of those deliveries (no delay, a channel
+    this worker sends), whose send jobs are deferred by ``SEND_FALLBACK``. Halves the jobs of
+    a page storm; the other deliveries are made exactly as ``page_user`` makes them."""
+    made = _page(
+        session,
+        user_id=user_id,
+        incident_id=incident_id,
+        urgency=urgency,
+        reason=reason,
+        key=key,
+        now=now,
+        defer_immediate=True,
+    )
+    return [delivery_id for delivery_id, immediate in made if immediate]
+
+
+def _page(
+    session: Session,
+    *,
+    user_id: int,
+    incident_id: int,
+    urgency: str,
+    reason: str,
+    key: str,
+    now: datetime,
+    defer_immediate: bool,
+) -> list[tuple[int, bool]]:
     target = repo.recipient(session, user_id)
     if target is None or not target.is_active:
-        return 0
+        return []
     plan = rules.plan_page(
         repo.rule_facts(session, user_id), urgency=urgency, key=key, account_email=target.email
     )
-    created = 0
+    made: list[tuple[int, bool]] = []
     for planned in plan:
+        immediate = defer_immediate and planned.delay_minutes == 0 and planned.channel in SENT_HERE
         delivery_id = _insert_delivery(
             session,
             key=planned.idempotency_key,
@@ -263,9 +330,11 @@ def page_user(
             contact_method_id=planned.contact_method_id,
             urgency=urgency,
             reason=reason,
+            send_after=SEND_FALLBACK if immediate else timedelta(0),
         )
-        created += delivery_id is not None
-    return created
+        if delivery_id is not None:
+            made.append((delivery_id, immediate))
+    return made
 
 
 def cancel_pages(session: Session, *, incident_id: int, reason: str) -> int:
