@@ -42,6 +42,7 @@ from slar.db import JSONType, UTCDateTime
 from slar.db.engine import run
 from slar.domain.alerts.models import OPEN_CONDITION, Alert
 from slar.domain.alerts.rules import SEVERITY_ORDER
+from slar.domain.incidents import timeline
 from slar.domain.incidents.models import Incident
 from slar.domain.incidents.rules import Actor
 
@@ -433,7 +434,7 @@ def record_trigger(
         incident_id, inserted = upserted
         upsert_open_alert(session, {**alert, "incident_id": incident_id}, attach=True)
         entry = opened if inserted else repeated
-        add_timeline_entry(
+        timeline.append(
             session,
             incident_id=incident_id,
             kind=entry.kind,
@@ -461,35 +462,3 @@ def record_trigger(
 
 
 # --- timeline --------------------------------------------------------------------------------
-
-_TIMELINE_ENTRY = _statement(
-    "INSERT INTO incident_events (incident_id, at, kind, actor_user_id, actor, message, data) "
-    "VALUES (:incident_id, :at, :kind, :actor_user_id, :actor, :message, :data)"
-)
-
-
-def add_timeline_entry(
-    session: Session,
-    *,
-    incident_id: int,
-    kind: str,
-    actor: Actor,
-    now: datetime,
-    message: str,
-    data: dict[str, Any] | None = None,
-) -> None:
-    """``incidents.timeline.record`` as one prebuilt statement (the same row), for the entries
-    ingestion writes on every event (``triggered``, ``alert_repeated``)."""
-    run(
-        session,
-        _TIMELINE_ENTRY,
-        {
-            "incident_id": incident_id,
-            "at": now,
-            "kind": kind,
-            "actor_user_id": actor.user_id,
-            "actor": actor.label,
-            "message": message,
-            "data": data or {},
-        },
-    )

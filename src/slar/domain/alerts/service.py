@@ -217,7 +217,7 @@ def _incident_opened(ctx: _Context, service: ServiceState, incident: Incident) -
         dedup_key=incident.dedup_key,
     )
     engine.started(ctx.session, incident_id=incident.id, snapshot=service.policy, now=ctx.now)
-    repository.add_timeline_entry(
+    timeline.append(
         ctx.session,
         incident_id=incident.id,
         kind=entry.kind,

@@ -242,7 +242,7 @@ def run_step(
         )
         if isinstance(made, list):
             immediate.extend(made)
-    timeline.record(
+    timeline.append(
         session,
         incident_id=incident.id,
         kind="escalation_step",
@@ -258,7 +258,7 @@ def run_step(
     nxt = rules.after(snapshot, position, now)
     if nxt.position is None or nxt.due_at is None:
         incident.next_escalation_at = None
-        timeline.record(
+        timeline.append(
             session,
             incident_id=incident.id,
             kind="escalation_exhausted",

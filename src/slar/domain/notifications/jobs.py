@@ -159,7 +159,7 @@ def _record_sent(
     if not repo.mark_sent(session, facts.id, status=status, now=now, **_forgotten(facts)):
         return
     if facts.purpose == PAGE and facts.incident_id is not None:
-        timeline.record(
+        timeline.append(
             session,
             incident_id=facts.incident_id,
             kind="notified",
@@ -186,7 +186,7 @@ def _record_failure(
         return  # the job retries with backoff
     repo.set_delivery(session, facts.id, status=FAILED, **_forgotten(facts))
     if facts.purpose == PAGE and facts.incident_id is not None:
-        timeline.record(
+        timeline.append(
             session,
             incident_id=facts.incident_id,
             kind="notification_failed",
