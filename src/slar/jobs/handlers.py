@@ -27,7 +27,7 @@ class OutsideWork:
 
     run: Callable[[], object]
     record: Callable[[Session, object, datetime], None]
-    on_error: Callable[[Session, Exception, datetime], None] | None = None
+    on_error: Callable[[Session, Exception, datetime], object] | None = None  # result unused
 
 
 class Handler(Protocol):

@@ -7,11 +7,11 @@ Claiming, completing, retrying and dead-lettering: ``slar.jobs.repository`` (SQL
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, column, delete, event, select, text
+from sqlalchemy import Integer, bindparam, column, event, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -72,20 +72,6 @@ def enqueue(
     if _wakes(now, run_at):
         _announce(session)
     return job
-
-
-def drop_pending(session: Session, kind: str, dedup_keys: Sequence[str]) -> int:
-    """Delete queued (unclaimed) jobs of ``kind`` with these dedup keys: work another job did
-    in their place. A job already claimed is left to finish (its handler must be idempotent)."""
-    if not dedup_keys:
-        return 0
-    result = session.execute(
-        delete(Job).where(
-            Job.kind == kind, Job.dedup_key.in_(list(dedup_keys)), Job.status == "queued"
-        ),
-        execution_options={"synchronize_session": False},
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def _announce(session: Session) -> None:

@@ -24,7 +24,12 @@ from slar.domain.incidents.rules import TRIGGERED, Actor
 from slar.domain.notifications import jobs as notification_jobs
 from slar.domain.notifications.ports import Senders
 from slar.domain.notifications.rules import ASSIGNED
-from slar.domain.notifications.service import cancel_pages, page_user, page_user_now
+from slar.domain.notifications.service import (
+    cancel_pages,
+    page_user,
+    page_user_now,
+    queued_page_ids,
+)
 from slar.jobs.handlers import OutsideWork
 from slar.jobs.queue import enqueue, enqueue_once
 
@@ -210,24 +215,28 @@ def run_step(
 
     With ``senders`` (as ``slar worker`` registers it) the pages' immediate messages are sent
     by this job once it commits (``notification_jobs.send_now``); without, by their own
-    ``notification.send`` jobs."""
+    ``notification.send`` jobs. A step that runs again after its sending was lost (its worker
+    died: the lease expired) finds itself fenced and sends what its first run left queued."""
     incident = repo.incident_for_update(session, int(payload["incident_id"]))
     if incident is None or incident.status != TRIGGERED:
         return None
+    keys = _page_key(
+        incident.id, payload.get("generation"), payload.get("level"), payload.get("loop")
+    )
     position = Position(incident.escalation_level, incident.escalation_loop)
     if (
         incident.escalation_generation != payload.get("generation")
         or position.level != payload.get("level")
         or position.loop != payload.get("loop")
     ):
-        return None  # fenced: the incident moved on since this step was scheduled
+        # fenced: the incident moved on since this step was scheduled
+        return _send_left_over(session, incident.id, keys, now, senders, public_url)
     snapshot = _snapshot(incident)
     if snapshot is None or position.level >= len(snapshot.levels):
         return None
     level = snapshot.levels[position.level]
     users = repo.resolve_targets(session, level.targets, now)
     paged = ", ".join(users.values())
-    base = f"incident:{incident.id}:gen:{incident.escalation_generation}"
     page = page_user if senders is None else page_user_now
     immediate: list[int] = []
     for user_id in users:
@@ -237,7 +246,7 @@ def run_step(
             incident_id=incident.id,
             urgency=incident.urgency,
             reason=f"escalation level {position.level + 1}",
-            key=f"{base}:level:{position.level}:loop:{position.loop}:user:{user_id}",
+            key=f"{keys}{user_id}",
             now=now,
         )
         if isinstance(made, list):
@@ -269,8 +278,31 @@ def run_step(
     else:
         incident.escalation_level, incident.escalation_loop = nxt.position.level, nxt.position.loop
         _schedule_step(session, incident, nxt.due_at, now)
-    if senders is None or not immediate:
+    if senders is None:
         return None
+    if not immediate:  # nothing new: this step ran before (and its sending may be lost)
+        return _send_left_over(session, incident.id, keys, now, senders, public_url)
     return notification_jobs.send_now(
         session, immediate, now, senders=senders, public_url=public_url
     )
+
+
+def _page_key(incident_id: int, generation: object, level: object, loop: object) -> str:
+    """The prefix of the idempotency keys of one step's pages (the user id follows)."""
+    return f"incident:{incident_id}:gen:{generation}:level:{level}:loop:{loop}:user:"
+
+
+def _send_left_over(
+    session: Session,
+    incident_id: int,
+    keys: str,
+    now: datetime,
+    senders: Senders | None,
+    public_url: str,
+) -> OutsideWork | None:
+    if senders is None:
+        return None
+    left = queued_page_ids(session, incident_id=incident_id, key=keys, now=now)
+    if not left:
+        return None
+    return notification_jobs.send_now(session, left, now, senders=senders, public_url=public_url)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -54,13 +54,17 @@ from slar.domain.notifications.rules import (
     VERIFICATION,
     WEBHOOK,
 )
-from slar.domain.notifications.service import DELIVERY_MAX_ATTEMPTS, SEND_JOB, send_job_key
+from slar.domain.notifications.service import (
+    DELIVERY_MAX_ATTEMPTS,
+    SEND_JOB,
+    enqueue_send_job,
+)
 from slar.jobs.handlers import OutsideWork, PermanentFailure
-from slar.jobs.queue import drop_pending
 
 __all__ = ["SEND_JOB", "send_notification", "send_now"]
 
 ERROR_MAX = 2000
+RETRY_AFTER = timedelta(seconds=10)  # a page the sending job could not send: its first retry
 
 
 def send_notification(
@@ -84,21 +88,25 @@ def send_notification(
         _cancel(session, facts.id, "the contact method is gone or no longer verified")
         return None
     subject, text = facts.subject, facts.body
+    kept: dict[str, str] = {}  # what is written with the outcome: the page as rendered now
     if facts.purpose == PAGE:
         rendered = _render_page(session, facts, public_url)
         if rendered is None:
             return None
         subject, text = rendered
+        kept = {"subject": subject, "body": text}
     message = _message(facts, subject, text)
     missing = senders.missing(message)
     if missing is not None:
-        repo.set_delivery(session, facts.id, status=FAILED, last_error=missing, **_forgotten(facts))
+        repo.set_delivery(
+            session, facts.id, status=FAILED, last_error=missing, **kept, **_forgotten(facts)
+        )
         return None
     name = facts.recipient.name if facts.recipient else f"user {facts.user_id}"
     return OutsideWork(
         run=partial(senders.send, message),
-        record=partial(_record_sent, facts, name),
-        on_error=partial(_record_failure, facts, name),
+        record=partial(_record_sent, facts, name, kept),
+        on_error=partial(_record_failure, facts, name, kept),
     )
 
 
@@ -123,9 +131,7 @@ def _render_page(
         reason=facts.reason,
         public_url=public_url,
     )
-    body = rendered.body_for(facts.channel)
-    repo.set_delivery(session, facts.id, subject=rendered.subject, body=body)
-    return rendered.subject, body
+    return rendered.subject, rendered.body_for(facts.channel)
 
 
 def _message(facts: repo.SendFacts, subject: str, text: str) -> Message:
@@ -153,10 +159,15 @@ def _forgotten(facts: repo.SendFacts) -> dict[str, str]:
 
 
 def _record_sent(
-    facts: repo.SendFacts, name: str, session: Session, _result: object, now: datetime
+    facts: repo.SendFacts,
+    name: str,
+    kept: dict[str, str],
+    session: Session,
+    _result: object,
+    now: datetime,
 ) -> None:
     status = DELIVERED if facts.channel == WEBHOOK else SENT
-    if not repo.mark_sent(session, facts.id, status=status, now=now, **_forgotten(facts)):
+    if not repo.mark_sent(session, facts.id, status=status, now=now, **kept, **_forgotten(facts)):
         return
     if facts.purpose == PAGE and facts.incident_id is not None:
         timeline.append(
@@ -176,14 +187,20 @@ def _record_sent(
 
 
 def _record_failure(
-    facts: repo.SendFacts, name: str, session: Session, error: Exception, now: datetime
-) -> None:
+    facts: repo.SendFacts,
+    name: str,
+    kept: dict[str, str],
+    session: Session,
+    error: Exception,
+    now: datetime,
+) -> bool:
+    """Count the failed attempt; True while the delivery is worth retrying."""
     last_error = f"{type(error).__name__}: {error}"[:ERROR_MAX]
-    attempts = repo.count_failed_attempt(session, facts.id, error=last_error)
+    attempts = repo.count_failed_attempt(session, facts.id, error=last_error, **kept)
     if attempts is None:
-        return
+        return False
     if not isinstance(error, PermanentFailure) and attempts < DELIVERY_MAX_ATTEMPTS:
-        return  # the job retries with backoff
+        return True  # retried with backoff
     repo.set_delivery(session, facts.id, status=FAILED, **_forgotten(facts))
     if facts.purpose == PAGE and facts.incident_id is not None:
         timeline.append(
@@ -198,6 +215,7 @@ def _record_failure(
             ),
             data={"delivery_id": facts.id, "user_id": facts.user_id},
         )
+    return False
 
 
 # --- sending from the job that made the deliveries ------------------------------------------
@@ -216,12 +234,12 @@ def send_now(
     senders: Senders,
     public_url: str,
 ) -> OutsideWork | None:
-    """Send deliveries just made in this transaction (``service.page_user_now``) as the
-    current job's outside work, instead of from their own send jobs: a page storm then costs
-    one job per page, not two. Each delivery is prepared exactly as ``send_notification``
-    prepares it; a message that goes out is recorded and its (deferred) send job dropped; a
-    failure counts an attempt and leaves the send job to retry at its time, as a worker crash
-    before the record would."""
+    """Send deliveries made without a send job (``service.page_user_now``) as the current
+    job's outside work: a page storm then costs one job per page, not two. Each delivery is
+    prepared exactly as ``send_notification`` prepares it. A message that fails is counted and
+    handed to a send job of its own, which retries it with backoff. If this sending is lost
+    (the worker died), the job that made the deliveries runs again and, fenced, sends what is
+    still queued (``service.queued_page_ids``)."""
     prepared = [
         (delivery_id, work)
         for delivery_id in delivery_ids
@@ -246,14 +264,10 @@ def send_now(
 
     def record(session: Session, results: object, now: datetime) -> None:
         assert isinstance(results, list)
-        sent: list[str] = []
         for (delivery_id, work), result in zip(prepared, results, strict=True):
-            if isinstance(result, _Failed):
-                if work.on_error is not None:
-                    work.on_error(session, result.error, now)
-            else:
+            if not isinstance(result, _Failed):
                 work.record(session, result, now)
-                sent.append(send_job_key(delivery_id))
-        drop_pending(session, SEND_JOB, sent)
+            elif work.on_error is not None and work.on_error(session, result.error, now):
+                enqueue_send_job(session, delivery_id, now=now, run_at=now + RETRY_AFTER)
 
     return OutsideWork(run=run, record=record)

@@ -34,13 +34,6 @@ class Recipient:
     is_active: bool
 
 
-def recipient(session: Session, user_id: int) -> Recipient | None:
-    row = session.execute(
-        select(User.id, User.name, User.email, User.is_active).where(User.id == user_id)
-    ).first()
-    return Recipient(int(row[0]), str(row[1]), str(row[2]), bool(row[3])) if row else None
-
-
 def users(session: Session, user_ids: Sequence[int]) -> dict[int, User]:
     if not user_ids:
         return {}
@@ -110,10 +103,14 @@ def rules_with_methods(
     return [(rule, method) for rule, method in session.execute(stmt)]
 
 
-def rule_facts(session: Session, user_id: int) -> list[RuleFact]:
-    """The user's rules with their methods, as plain values (columns only: read per page)."""
+def page_facts(session: Session, user_id: int) -> tuple[Recipient | None, list[RuleFact]]:
+    """The user and their rules with their methods, in one statement: read for every page."""
     stmt = (
         select(
+            User.id,
+            User.name,
+            User.email,
+            User.is_active,
             NotificationRule.id,
             ContactMethod.id,
             ContactMethod.kind,
@@ -122,22 +119,53 @@ def rule_facts(session: Session, user_id: int) -> list[RuleFact]:
             NotificationRule.urgency,
             NotificationRule.delay_minutes,
         )
-        .join(ContactMethod, ContactMethod.id == NotificationRule.contact_method_id)
-        .where(NotificationRule.user_id == user_id)
+        .select_from(User)
+        .outerjoin(NotificationRule, NotificationRule.user_id == User.id)
+        .outerjoin(ContactMethod, ContactMethod.id == NotificationRule.contact_method_id)
+        .where(User.id == user_id)
         .order_by(NotificationRule.urgency, NotificationRule.delay_minutes, NotificationRule.id)
     )
-    return [
-        RuleFact(
-            rule_id=rule_id,
-            contact_method_id=method_id,
-            kind=kind,
-            address=address,
-            verified=verified,
-            urgency=urgency,
-            delay_minutes=delay,
+    recipient: Recipient | None = None
+    facts: list[RuleFact] = []
+    for row in session.execute(stmt):
+        u_id, name, email, active, rule_id, method_id, kind, address, verified, urgency, delay = row
+        recipient = Recipient(int(u_id), str(name), str(email), bool(active))
+        if rule_id is not None and method_id is not None:
+            facts.append(
+                RuleFact(
+                    rule_id=rule_id,
+                    contact_method_id=method_id,
+                    kind=kind,
+                    address=address,
+                    verified=verified,
+                    urgency=urgency,
+                    delay_minutes=delay,
+                )
+            )
+    return recipient, facts
+
+
+def queued_page_ids(
+    session: Session,
+    *,
+    incident_id: int,
+    key_prefix: str,
+    channels: Sequence[str],
+    now: datetime,
+) -> list[int]:
+    stmt = (
+        select(Delivery.id)
+        .where(
+            Delivery.incident_id == incident_id,
+            Delivery.purpose == PAGE,
+            Delivery.status == QUEUED,
+            Delivery.channel.in_(list(channels)),
+            Delivery.run_at <= now,
+            Delivery.idempotency_key.startswith(key_prefix, autoescape=True),
         )
-        for rule_id, method_id, kind, address, verified, urgency, delay in session.execute(stmt)
-    ]
+        .order_by(Delivery.id)
+    )
+    return list(session.scalars(stmt))
 
 
 def delete_rules(session: Session, user_id: int) -> None:
@@ -344,13 +372,15 @@ def mark_sent(
     return result is not None
 
 
-def count_failed_attempt(session: Session, delivery_id: int, *, error: str) -> int | None:
-    """Count a failed attempt of a queued delivery; the attempts so far, or None if it is no
-    longer queued (cancelled meanwhile, or gone)."""
+def count_failed_attempt(
+    session: Session, delivery_id: int, *, error: str, **values: object
+) -> int | None:
+    """Count a failed attempt of a queued delivery (and store ``values``); the attempts so far,
+    or None if it is no longer queued (cancelled meanwhile, or gone)."""
     attempts: int | None = session.execute(
         update(Delivery)
         .where(Delivery.id == delivery_id, Delivery.status == QUEUED)
-        .values(attempts=Delivery.attempts + 1, last_error=error)
+        .values(attempts=Delivery.attempts + 1, last_error=error, **values)
         .returning(Delivery.attempts),
         execution_options={"synchronize_session": False},
     ).scalar()

@@ -184,10 +184,10 @@ def _insert_delivery(
     urgency: str | None,
     reason: str,
     rendered: render.Rendered | None = None,
-    send_after: timedelta = timedelta(0),
+    enqueue_send: bool = True,
 ) -> int | None:
     """``create_delivery`` without loading the row back: two statements, the paging hot path.
-    ``send_after`` delays the send job past the delivery's due time (see ``page_user_now``)."""
+    Without ``enqueue_send`` the caller sends the delivery itself (see ``page_user_now``)."""
     due = run_at or now
     delivery_id = repo.insert_delivery(
         session,
@@ -211,18 +211,26 @@ def _insert_delivery(
             "sent_at": None,
         },
     )
-    if delivery_id is None:
-        return None
+    if delivery_id is None or not enqueue_send:
+        return delivery_id
+    kind = SLACK_JOB if channel == SLACK else SEND_JOB
+    enqueue_send_job(session, delivery_id, now=now, run_at=due, kind=kind)
+    return delivery_id
+
+
+def enqueue_send_job(
+    session: Session, delivery_id: int, *, now: datetime, run_at: datetime, kind: str = SEND_JOB
+) -> None:
+    """The job that sends a delivery (retried with backoff up to ``DELIVERY_MAX_ATTEMPTS``)."""
     enqueue_once(
         session,
-        SLACK_JOB if channel == SLACK else SEND_JOB,
+        kind,
         {"delivery_id": delivery_id},
         now=now,
-        run_at=due + send_after,
+        run_at=run_at,
         dedup_key=send_job_key(delivery_id),
         max_attempts=DELIVERY_MAX_ATTEMPTS,
     )
-    return delivery_id
 
 
 def _one_time_key(purpose: str, method_id: int, now: datetime) -> str:
@@ -235,12 +243,6 @@ def _one_time_key(purpose: str, method_id: int, now: datetime) -> str:
 def send_job_key(delivery_id: int) -> str:
     """The dedup key of a delivery's send job."""
     return f"delivery:{delivery_id}"
-
-
-# A page sent by the job that made it (``page_user_now``) keeps its own send job as a safety
-# net, due this much later: it runs only if that job never recorded the sending (its worker
-# died), and then sends. As long as a lease, so a crash costs no more than a lost job does.
-SEND_FALLBACK = timedelta(seconds=30)
 
 
 def page_user(
@@ -280,10 +282,11 @@ def page_user_now(
     key: str,
     now: datetime,
 ) -> list[int]:
-    """``page_user`` for a caller that sends the page's immediate messages itself once its
+    """``page_user`` for a job that sends the page's immediate messages itself once its
     transaction commits (``jobs.send_now``): the ids of those deliveries (no delay, a channel
-    this worker sends), whose send jobs are deferred by ``SEND_FALLBACK``. Halves the jobs of
-    a page storm; the other deliveries are made exactly as ``page_user`` makes them."""
+    this worker sends), which get no send job of their own. Halves the jobs of a page storm;
+    the other deliveries are made exactly as ``page_user`` makes them. The caller must find
+    and send them again if its sending is lost (``queued_page_ids``)."""
     made = _page(
         session,
         user_id=user_id,
@@ -297,6 +300,14 @@ def page_user_now(
     return [delivery_id for delivery_id, immediate in made if immediate]
 
 
+def queued_page_ids(session: Session, *, incident_id: int, key: str, now: datetime) -> list[int]:
+    """The due, still queued messages of the pages made under ``key`` (a prefix of their
+    idempotency keys) on the channels sent here: what a lost ``page_user_now`` sending left."""
+    return repo.queued_page_ids(
+        session, incident_id=incident_id, key_prefix=key, channels=SENT_HERE, now=now
+    )
+
+
 def _page(
     session: Session,
     *,
@@ -308,12 +319,10 @@ def _page(
     now: datetime,
     defer_immediate: bool,
 ) -> list[tuple[int, bool]]:
-    target = repo.recipient(session, user_id)
+    target, rule_facts = repo.page_facts(session, user_id)
     if target is None or not target.is_active:
         return []
-    plan = rules.plan_page(
-        repo.rule_facts(session, user_id), urgency=urgency, key=key, account_email=target.email
-    )
+    plan = rules.plan_page(rule_facts, urgency=urgency, key=key, account_email=target.email)
     made: list[tuple[int, bool]] = []
     for planned in plan:
         immediate = defer_immediate and planned.delay_minutes == 0 and planned.channel in SENT_HERE
@@ -330,7 +339,7 @@ def _page(
             contact_method_id=planned.contact_method_id,
             urgency=urgency,
             reason=reason,
-            send_after=SEND_FALLBACK if immediate else timedelta(0),
+            enqueue_send=not immediate,
         )
         if delivery_id is not None:
             made.append((delivery_id, immediate))
