@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from slar.db import UTCDateTime
+from slar.db.engine import run
 from slar.jobs.models import Job
 from slar.jobs.queue import NOTIFY_CHANNEL
 
@@ -96,20 +98,21 @@ def claim(
     return claimed
 
 
+_HOLD = text(
+    "UPDATE jobs SET locked_until = :locked_until"
+    " WHERE id = :job_id AND status = 'running' AND locked_by = :worker_id RETURNING id"
+).bindparams(bindparam("locked_until", type_=UTCDateTime()))
+
+
 def hold(session: Session, *, job_id: int, worker_id: str, locked_until: datetime) -> bool:
     """Renew our lease and lock the row for this transaction; False if the job is not ours.
 
     Called first in each transaction that works on a claimed job: while it runs, a competing
-    claim skips the locked row (PostgreSQL) instead of stealing it.
+    claim skips the locked row (PostgreSQL) instead of stealing it. A prebuilt statement, as
+    ``complete``: both run for every job.
     """
-    row = session.execute(
-        update(Job)
-        .where(Job.id == job_id, Job.status == "running", Job.locked_by == worker_id)
-        .values(locked_until=locked_until)
-        .returning(Job.id),
-        execution_options={"synchronize_session": False},
-    ).first()
-    return row is not None
+    params = {"job_id": job_id, "worker_id": worker_id, "locked_until": locked_until}
+    return run(session, _HOLD, params).first() is not None
 
 
 def renew(
@@ -128,15 +131,15 @@ def renew(
     return len(rows)
 
 
+_COMPLETE = text(
+    "DELETE FROM jobs WHERE id = :job_id AND status = 'running' AND locked_by = :worker_id"
+    " RETURNING id"
+)
+
+
 def complete(session: Session, *, job_id: int, worker_id: str) -> bool:
     """Delete a finished job; False if our lease was lost (then the caller must roll back)."""
-    result = session.execute(
-        delete(Job)
-        .where(Job.id == job_id, Job.status == "running", Job.locked_by == worker_id)
-        .returning(Job.id),
-        execution_options={"synchronize_session": False},
-    ).first()
-    return result is not None
+    return run(session, _COMPLETE, {"job_id": job_id, "worker_id": worker_id}).first() is not None
 
 
 def reschedule(

@@ -167,7 +167,8 @@ def _record_sent(
     now: datetime,
 ) -> None:
     status = DELIVERED if facts.channel == WEBHOOK else SENT
-    if not repo.mark_sent(session, facts.id, status=status, now=now, **kept, **_forgotten(facts)):
+    shown = {"subject": facts.subject, "body": facts.body, **kept, **_forgotten(facts)}
+    if not repo.mark_sent(session, facts.id, status=status, now=now, **shown):
         return
     if facts.purpose == PAGE and facts.incident_id is not None:
         timeline.append(

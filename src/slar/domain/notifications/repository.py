@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
+from slar.db import UTCDateTime
+from slar.db.engine import run
 from slar.domain.catalog.models import Service
 from slar.domain.identity.models import User
 from slar.domain.incidents.models import Incident
@@ -186,19 +186,26 @@ def delivery_id_by_key(session: Session, key: str) -> int | None:
     return session.scalar(select(Delivery.id).where(Delivery.idempotency_key == key))
 
 
+_INSERT_DELIVERY = text(
+    "INSERT INTO deliveries (idempotency_key, user_id, incident_id, contact_method_id, channel,"
+    " address, purpose, urgency, reason, status, attempts, last_error, subject, body,"
+    " created_at, run_at, sent_at)"
+    " VALUES (:idempotency_key, :user_id, :incident_id, :contact_method_id, :channel,"
+    " :address, :purpose, :urgency, :reason, :status, :attempts, :last_error, :subject, :body,"
+    " :created_at, :run_at, :sent_at)"
+    " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
+).bindparams(
+    bindparam("created_at", type_=UTCDateTime()),
+    bindparam("run_at", type_=UTCDateTime()),
+    bindparam("sent_at", type_=UTCDateTime()),
+)
+
+
 def insert_delivery(session: Session, values: dict[str, object]) -> int | None:
-    """Insert a delivery unless its idempotency key exists; its id, or None. One statement:
-    the unique index arbitrates (``ON CONFLICT DO NOTHING``), so a racing writer cannot make a
-    second one and neither needs a savepoint."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(Delivery)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=[Delivery.idempotency_key])
-        .returning(Delivery.id)
-    )
-    delivery_id: int | None = session.execute(statement).scalar()
+    """Insert a delivery unless its idempotency key exists; its id, or None. One prebuilt
+    statement (a page makes one per message): the unique index arbitrates (``ON CONFLICT DO
+    NOTHING``), so a racing writer cannot make a second one and neither needs a savepoint."""
+    delivery_id: int | None = run(session, _INSERT_DELIVERY, values).scalar()
     return delivery_id
 
 
@@ -358,18 +365,24 @@ def set_delivery(session: Session, delivery_id: int, **values: object) -> None:
     )
 
 
+_MARK_SENT = text(
+    "UPDATE deliveries SET attempts = attempts + 1, status = :status, sent_at = :now,"
+    " last_error = '', subject = :subject, body = :body WHERE id = :delivery_id RETURNING id"
+).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
 def mark_sent(
-    session: Session, delivery_id: int, *, status: str, now: datetime, **values: object
+    session: Session, delivery_id: int, *, status: str, now: datetime, subject: str, body: str
 ) -> bool:
-    """Count the successful attempt; False if the delivery is gone."""
-    result = session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery_id)
-        .values(attempts=Delivery.attempts + 1, status=status, sent_at=now, last_error="", **values)
-        .returning(Delivery.id),
-        execution_options={"synchronize_session": False},
-    ).first()
-    return result is not None
+    """Count the successful attempt and keep what was sent; False if the delivery is gone."""
+    params = {
+        "delivery_id": delivery_id,
+        "status": status,
+        "now": now,
+        "subject": subject,
+        "body": body,
+    }
+    return run(session, _MARK_SENT, params).first() is not None
 
 
 def count_failed_attempt(
