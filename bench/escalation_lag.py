@@ -561,6 +561,8 @@ def job_costs(args: argparse.Namespace, smtp: notify.FakeSmtp | None) -> list[Jo
             counter.reset()
             with _measuring() as took:
                 result = runner.run_due()
+            if result.claimed == 0:
+                continue  # steps send their immediate pages themselves: no send job is left
             costs.append(
                 JobCost(
                     kind=kind,
