@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -38,6 +39,44 @@ def test_create_first_admin_only_once(db: Database, clock: FakeClock) -> None:
             session, email="b@example.com", name="B", password="password one", now=clock.now()
         )
         assert repo.count_admins(session) == 1
+
+
+def test_racing_first_runs_create_one_admin(db: Database, clock: FakeClock) -> None:
+    """Two first-run requests at once (``POST /auth/setup`` is public): the second waits for
+    the first to commit, then finds a user and creates nothing."""
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite serialises writers (BEGIN IMMEDIATE); the race needs PostgreSQL")
+    created_first = threading.Event()
+    finish_first = threading.Event()
+    results: dict[str, bool] = {}
+
+    def first() -> None:
+        with db.transaction() as session:
+            results["a"] = service.create_first_admin(
+                session, email="a@example.com", name="A", password="password one", now=clock.now()
+            )
+            created_first.set()
+            finish_first.wait(5)
+
+    def second() -> None:
+        with db.transaction() as session:
+            results["b"] = service.create_first_admin(
+                session, email="b@example.com", name="B", password="password one", now=clock.now()
+            )
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert created_first.wait(5)
+    two = threading.Thread(target=second)
+    two.start()
+    two.join(0.5)
+    assert two.is_alive()  # waiting for the first to end
+    finish_first.set()
+    one.join(5)
+    two.join(5)
+    assert results == {"a": True, "b": False}
+    with db.read() as session:
+        assert repo.count_users(session) == 1
 
 
 def test_create_user_needs_admin_and_unique_email(db: Database, clock: FakeClock) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,17 @@ def user_by_email(session: Session, email: str) -> User | None:
 
 def user_by_external_id(session: Session, external_id: str) -> User | None:
     return session.scalar(select(User).where(User.external_id == external_id))
+
+
+FIRST_USER_LOCK = 0x534C4152_0001  # "SLAR" + 1: serialises first-admin creation
+
+
+def lock_first_user(session: Session) -> None:
+    """Serialise "create the first admin if there is no user" across connections until this
+    transaction ends (PostgreSQL; SQLite already serialises writers with ``BEGIN IMMEDIATE``):
+    two first-run requests racing must not both find no user and both create an admin."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FIRST_USER_LOCK})
 
 
 def count_users(session: Session) -> int:

@@ -53,6 +53,7 @@ def create_first_admin(
     session: Session, *, email: str, name: str, password: str, now: datetime
 ) -> bool:
     """Create an admin only if the deployment has no user yet; True when one was created."""
+    repo.lock_first_user(session)
     if repo.count_users(session) > 0:
         return False
     _new_user(session, email=email, name=name, password=password, role="admin", now=now)
