@@ -285,9 +285,7 @@ class AiSettings(_Group):
         validation_alias=_env("SLAR_AI_CONVERSATION_TOKEN_BUDGET"),
         description="Input + output tokens one conversation may use; then it refuses.",
     )
-    max_tool_calls: int = Field(
-        8, ge=0, le=100, validation_alias=_env("SLAR_AI_MAX_TOOL_CALLS")
-    )
+    max_tool_calls: int = Field(8, ge=0, le=100, validation_alias=_env("SLAR_AI_MAX_TOOL_CALLS"))
     timeout: float = Field(
         60.0,
         gt=0,

@@ -114,9 +114,7 @@ def incident_for_update(session: Session, incident_id: int) -> Incident | None:
     return session.get(Incident, incident_id, with_for_update=True, populate_existing=True)
 
 
-def resolve_targets(
-    session: Session, targets: Sequence[Target], at: datetime
-) -> dict[int, str]:
+def resolve_targets(session: Session, targets: Sequence[Target], at: datetime) -> dict[int, str]:
     """Active users to page for ``targets`` at ``at``, in target order, each once, with their
     names (for the timeline).
 
