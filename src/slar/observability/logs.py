@@ -12,7 +12,11 @@ from slar.observability.redact import RedactSecrets
 
 request_id_var: ContextVar[str | None] = ContextVar("slar_request_id", default=None)
 
-_RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+_RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
+    "message",
+    "asctime",
+    "color_message",  # uvicorn's copy of the message with terminal colour codes
+}
 
 
 class JsonFormatter(logging.Formatter):
@@ -53,3 +57,7 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
         logger.propagate = True
     # Our middleware logs each request once, with its id; uvicorn's access log would repeat it.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # httpx logs every request at INFO: the web and AI edges call the API for every page and
+    # tool, and the API logs those requests itself.
+    quiet = root.level > logging.DEBUG
+    logging.getLogger("httpx").setLevel(logging.WARNING if quiet else logging.NOTSET)
