@@ -167,6 +167,33 @@ def load_handler_registry(spec: str) -> dict[str, Handler]:
     return dict(registry)
 
 
+# Kinds whose outside work waits on the network for seconds (a probe of a dead host runs to its
+# timeout). A runner finishes a claimed batch before claiming the next, so these run in a lane
+# (a runner) of their own: they never hold up a page.
+SLOW_KINDS = frozenset({monitor_jobs.CHECK_JOB})
+
+
+def build_workers(
+    settings: Settings,
+    clock: Clock,
+    handlers: HandlerRegistry,
+    ticks: Sequence[Tick],
+    *,
+    db: Database | None = None,
+    on_progress: Callable[[], None] | None = None,
+) -> list[Runner]:
+    """The worker's lanes: the main runner (every kind but ``SLOW_KINDS``, the ``ticks``, the
+    liveness ``on_progress``) and, when ``handlers`` has slow kinds, a runner for those. They
+    share the database (and its pool)."""
+    db = db or build_database(settings)
+    main = {kind: h for kind, h in handlers.items() if kind not in SLOW_KINDS}
+    slow = {kind: h for kind, h in handlers.items() if kind in SLOW_KINDS}
+    runners = [build_worker(settings, clock, main, ticks, db=db, on_progress=on_progress)]
+    if slow:
+        runners.append(build_worker(settings, clock, slow, (), db=db, lane="slow", extend=False))
+    return runners
+
+
 def build_worker(
     settings: Settings,
     clock: Clock,
@@ -175,17 +202,20 @@ def build_worker(
     *,
     db: Database | None = None,
     on_progress: Callable[[], None] | None = None,
+    lane: str = "",
+    extend: bool = True,
 ) -> Runner:
-    """A job runner configured from ``WorkerSettings``; ``SLAR_WORKER_HANDLERS`` adds kinds."""
+    """A job runner configured from ``WorkerSettings``; ``SLAR_WORKER_HANDLERS`` adds kinds
+    (unless not ``extend``)."""
     registry = dict(handlers)
-    if settings.worker.handlers:
+    if settings.worker.handlers and extend:
         registry.update(load_handler_registry(settings.worker.handlers))
     db = db or build_database(settings)
     worker = settings.worker
     config = RunnerConfig(
         # The suffix keeps leases apart even when two processes share SLAR_WORKER_ID (or a
         # restarted container reuses hostname:pid).
-        worker_id=f"{worker.worker_id}/{secrets.token_hex(3)}",
+        worker_id=f"{worker.worker_id}/{lane + '/' if lane else ''}{secrets.token_hex(3)}",
         batch_size=worker.batch_size,
         lease_seconds=worker.lease_seconds,
         max_retries=worker.max_retries,

@@ -204,7 +204,7 @@ def worker(once: bool, check: bool, max_age: float | None) -> None:
     configure_logging(settings.log.level, settings.log.format)
     heartbeat = Heartbeat(heartbeat_file)
     try:
-        runner = bootstrap.build_worker(
+        runners = bootstrap.build_workers(
             settings,
             SystemClock(),
             bootstrap.job_handlers(settings),
@@ -214,8 +214,8 @@ def worker(once: bool, check: bool, max_age: float | None) -> None:
     except ValueError as exc:
         click.echo(f"slar: {exc}", err=True)
         sys.exit(2)
-    result = run_process(runner, heartbeat=heartbeat, once=once)
-    runner.db.dispose()
+    result = run_process(runners, heartbeat=heartbeat, once=once)
+    runners[0].db.dispose()
     if result is not None:
         click.echo(f"ran {result.claimed} job(s)")
 

@@ -26,13 +26,13 @@ def serve_app() -> FastAPI:
     settings = load_settings()
     configure_logging(settings.log.level, settings.log.format)
     state = bootstrap.build_api_state(settings)
-    runner = bootstrap.build_worker(
+    runners = bootstrap.build_workers(
         settings,
         state.clock,
         bootstrap.job_handlers(settings),
         bootstrap.periodic_ticks(settings),
     )
-    return create_gateway_app(state, worker=WorkerThread(runner))
+    return create_gateway_app(state, worker=WorkerThread(runners))
 
 
 def web_app() -> FastAPI:

@@ -1,4 +1,8 @@
-"""Running a job ``Runner`` as a process (``slar worker``) or as a thread (``slar serve``).
+"""Running the worker's ``Runner``s as a process (``slar worker``) or as threads (``slar serve``).
+
+A worker is one runner per lane (``bootstrap.build_workers``): the main lane (paging, the
+ticks, the heartbeat) runs in the process's main thread, the others (monitor probes) each in a
+thread of their own, so a job that waits on the network never holds up the claim of a page.
 
 Shutdown is graceful: SIGTERM or SIGINT stops claiming, lets the jobs already started finish,
 releases the rest of the batch back to the queue, and exits. A second signal exits at once (the
@@ -17,6 +21,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
@@ -73,15 +78,27 @@ def check_heartbeat(path: Path, max_age: float) -> tuple[bool, str]:
     return True, f"worker alive: heartbeat {max(age, 0.0):.1f} s old"
 
 
-def run_process(runner: Runner, *, heartbeat: Heartbeat, once: bool = False) -> BatchResult | None:
-    """Run ``runner`` in this (main) thread until SIGTERM/SIGINT, or once when ``once``."""
-    previous = _install_signal_handlers(runner)
+def run_process(
+    runners: Sequence[Runner], *, heartbeat: Heartbeat, once: bool = False
+) -> BatchResult | None:
+    """Run the lanes until SIGTERM/SIGINT (the first in this main thread), or each once when
+    ``once``."""
+    main, *others = runners
+    previous = _install_signal_handlers(runners)
     try:
         if once:
-            with runner:
-                heartbeat.beat()
-                return runner.run_due()
-        runner.run_forever()
+            total = BatchResult()
+            for runner in runners:
+                with runner:
+                    heartbeat.beat()
+                    total.add(runner.run_due())
+            return total
+        side = WorkerThread(others)
+        side.start()
+        try:
+            main.run_forever()
+        finally:
+            side.stop()
         return None
     finally:
         heartbeat.remove()
@@ -89,16 +106,17 @@ def run_process(runner: Runner, *, heartbeat: Heartbeat, once: bool = False) -> 
             signal.signal(sig, handler)
 
 
-def _install_signal_handlers(runner: Runner) -> dict[int, signal._HANDLER]:
+def _install_signal_handlers(runners: Sequence[Runner]) -> dict[int, signal._HANDLER]:
     previous: dict[int, signal._HANDLER] = {}
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         name = signal.Signals(signum).name
-        if runner.stopping:
+        if runners[0].stopping:
             log.warning("%s again: exiting now; unfinished jobs return when their lease ends", name)
             os._exit(128 + signum)
         log.info("%s: finishing the jobs in hand, releasing the rest", name)
-        runner.stop()
+        for runner in runners:
+            runner.stop()
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         previous[sig] = signal.getsignal(sig)
@@ -107,27 +125,41 @@ def _install_signal_handlers(runner: Runner) -> dict[int, signal._HANDLER]:
 
 
 class WorkerThread:
-    """The worker inside another process (``slar serve``): started and stopped by its host."""
+    """Lanes of the worker inside another thread or process (``slar serve``; the side lanes of
+    ``slar worker``): one thread per runner, started and stopped together by their host."""
 
-    def __init__(self, runner: Runner) -> None:
-        self.runner = runner
-        self._thread = threading.Thread(target=self._run, name="slar-worker", daemon=True)
+    def __init__(self, runners: Sequence[Runner]) -> None:
+        self.runners = list(runners)
+        self._threads = [
+            threading.Thread(
+                target=self._run,
+                args=(runner,),
+                name="slar-worker" if n == 0 else f"slar-worker-{n}",
+                daemon=True,
+            )
+            for n, runner in enumerate(self.runners)
+        ]
 
-    def _run(self) -> None:
+    @staticmethod
+    def _run(runner: Runner) -> None:
         try:
-            self.runner.run_forever()
+            runner.run_forever()
         except Exception:
             log.exception("the in-process worker crashed")
 
     def start(self) -> None:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
         """Stop claiming, let started jobs finish (up to ``timeout``), release the rest."""
-        self.runner.stop()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+        for runner in self.runners:
+            runner.stop()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            if thread.is_alive():
+                thread.join(max(0.0, deadline - time.monotonic()))
 
     @property
     def alive(self) -> bool:
-        return self._thread.is_alive()
+        return bool(self._threads) and all(thread.is_alive() for thread in self._threads)

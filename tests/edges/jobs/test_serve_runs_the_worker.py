@@ -41,8 +41,9 @@ def test_the_all_in_one_app_runs_jobs_while_it_serves(
         while not effects(effect_db) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert effects(effect_db) == [("served", "in-process")]
-        worker_threads = [t for t in threading.enumerate() if t.name == "slar-worker"]
-        assert worker_threads and worker_threads[0].is_alive()
+        lanes = [t for t in threading.enumerate() if t.name.startswith("slar-worker")]
+        assert sorted(t.name for t in lanes) == ["slar-worker", "slar-worker-1"]  # + monitors
+        assert all(t.is_alive() for t in lanes)
     finally:
         server.stop()
-    assert not any(t.name == "slar-worker" and t.is_alive() for t in threading.enumerate())
+    assert not any(t.name.startswith("slar-worker") and t.is_alive() for t in threading.enumerate())
