@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import traceback
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
@@ -36,6 +37,7 @@ from slar.kernel.clock import Clock
 log = logging.getLogger("slar.jobs.runner")
 
 MIN_IDLE_WAIT = 0.01
+TOP_UP_PAUSE = 0.02  # seconds between top-up claims of a rolling batch that found nothing due
 
 
 @dataclass(frozen=True)
@@ -195,39 +197,79 @@ class Runner:
     # --- one batch ------------------------------------------------------------------------
 
     def run_batch(self) -> BatchResult:
-        """Claim up to ``batch_size`` due jobs and run them."""
+        """Claim up to ``batch_size`` due jobs and run them.
+
+        With several job threads the batch is *rolling*: whenever fewer claimed jobs are left
+        than there are threads, more due jobs are claimed (up to ``batch_size`` in hand), so a
+        job that falls due while a batch runs starts as soon as a thread is free instead of
+        after the whole batch. Topping up stops when nothing more is due, when a tick is due,
+        or on ``stop()``; the jobs in hand then finish.
+        """
         if self._stop.is_set() or not self.handlers:
             return BatchResult()
+        jobs = self._claim(self.config.batch_size)
+        result = BatchResult(claimed=len(jobs))
+        if not jobs:
+            return result
+        if self.config.concurrency <= 1:
+            batch = self._in_hand(jobs)
+            outcomes = [self._execute_guarded(job, batch) for job in jobs]
+            self._tally(result, list(zip(jobs, outcomes, strict=True)))
+            return result
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(
+                max_workers=self.config.concurrency, thread_name_prefix="slar-job"
+            )
+        pending: dict[Future[Outcome], ClaimedJob] = {}
+
+        def submit(claimed: Sequence[ClaimedJob]) -> None:
+            assert self._pool is not None
+            batch = self._in_hand(claimed)
+            for job in claimed:
+                pending[self._pool.submit(self._execute_guarded, job, batch)] = job
+
+        submit(jobs)
+        finished: list[tuple[ClaimedJob, Outcome]] = []
+        next_claim = 0.0  # after finding nothing due, wait a moment before asking again
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                finished.append((pending.pop(future), future.result()))
+            if (
+                len(pending) < self.config.concurrency
+                and time.monotonic() >= next_claim
+                and not self._stop.is_set()
+                and self.ticks.seconds_until_next() != 0.0
+            ):
+                fresh = self._claim(self.config.batch_size - len(pending))
+                result.claimed += len(fresh)
+                submit(fresh)
+                next_claim = 0.0 if fresh else time.monotonic() + TOP_UP_PAUSE
+        self._tally(result, finished)
+        return result
+
+    def _claim(self, limit: int) -> list[ClaimedJob]:
         with self.db.transaction() as session:
             now = self.clock.now()
-            jobs = repo.claim(
+            return repo.claim(
                 session,
                 kinds=self.kinds,
                 worker_id=self.config.worker_id,
                 now=now,
                 locked_until=self._lease_end(now),
-                limit=self.config.batch_size,
+                limit=limit,
             )
-        result = BatchResult(claimed=len(jobs))
-        if not jobs:
-            return result
-        batch = _InHand(jobs, renew_at=now + timedelta(seconds=self.config.lease_seconds / 2))
-        if self.config.concurrency > 1 and len(jobs) > 1:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(
-                    max_workers=self.config.concurrency, thread_name_prefix="slar-job"
-                )
-            outcomes = list(self._pool.map(lambda job: self._execute_guarded(job, batch), jobs))
-        else:
-            outcomes = [self._execute_guarded(job, batch) for job in jobs]
-        for outcome in outcomes:
+
+    def _in_hand(self, jobs: Sequence[ClaimedJob]) -> _InHand:
+        renew_at = self.clock.now() + timedelta(seconds=self.config.lease_seconds / 2)
+        return _InHand(jobs, renew_at=renew_at)
+
+    def _tally(self, result: BatchResult, finished: Sequence[tuple[ClaimedJob, Outcome]]) -> None:
+        for _, outcome in finished:
             result.outcomes[outcome] = result.outcomes.get(outcome, 0) + 1
-        unstarted = [
-            job.id for job, o in zip(jobs, outcomes, strict=True) if o is Outcome.NOT_STARTED
-        ]
+        unstarted = [job.id for job, outcome in finished if outcome is Outcome.NOT_STARTED]
         if unstarted:
             self._release(unstarted)
-        return result
 
     def _release(self, job_ids: list[int]) -> None:
         try:
