@@ -608,7 +608,7 @@ def report(
         "pages one of 100 users (immediate e-mail rule) and schedules the next pass; "
         f"SMTP: {smtp_label}",
         f"- Worker settings: POLL_INTERVAL {args.poll_interval or 'default (1)'}, BATCH_SIZE "
-        f"{args.batch_size or 'default (20)'}, SLAR_WORKER_CONCURRENCY "
+        f"{args.batch_size or 'default (100)'}, SLAR_WORKER_CONCURRENCY "
         f"{args.concurrency or 'default (4)'}",
         "- Step lag = the step's timeline entry time (its `now`, = its delivery's `created_at`) "
         "minus its due time; page lag = e-mail arrival at the SMTP server minus the due time.",

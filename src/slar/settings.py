@@ -120,14 +120,14 @@ class WorkerSettings(_Group):
 
     poll_interval: float = Field(1.0, gt=0, le=60, validation_alias=_env("POLL_INTERVAL"))
     batch_size: int = Field(
-        20,
+        100,
         ge=1,
         le=10_000,
         validation_alias=_env("BATCH_SIZE"),
         description=(
-            "Jobs claimed per round. A claimed batch runs to its end before the next claim, so "
-            "under load a job due just after a claim waits up to two batches: small batches "
-            "keep pages on time (bench/README.md, escalation lag), at one claim query per batch."
+            "Jobs claimed per round (at most in hand). Batches roll: whenever fewer claimed jobs "
+            "are left than job threads, more due jobs are claimed, so a job that falls due while "
+            "a batch runs does not wait for the batch's slowest job."
         ),
     )
     max_retries: int = Field(
