@@ -31,6 +31,8 @@ def _lines(err: str) -> list[dict[str, object]]:
 
 def test_uvicorns_coloured_copy_is_left_out(capsys: pytest.CaptureFixture[str]) -> None:
     configure_logging("INFO", "json")
+    for name in ("uvicorn", "uvicorn.error"):  # other tests' servers may have raised them
+        logging.getLogger(name).setLevel(logging.INFO)
     logging.getLogger("uvicorn.error").info(
         "Started server process [%d]", 42, extra={"color_message": "Started \x1b[36m%d\x1b[0m"}
     )
