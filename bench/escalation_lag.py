@@ -43,7 +43,6 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -701,53 +700,29 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    args.loadavg = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    args.code = notify.code_state()
-    common.RESULTS.mkdir(exist_ok=True)
-    args.logs = common.RESULTS / f"escalation-logs-{stamp}"
-    args.logs.mkdir(exist_ok=True)
-    signal.signal(signal.SIGTERM, common.interrupt)
-    signal.signal(signal.SIGINT, common.interrupt)
     runs: list[Run] = []
     costs: list[JobCost] = []
-    notes: list[str] = []
-    code = 0
-    try:
-        common.pg_admin("SELECT 1")
-        with contextlib.ExitStack() as stack:
-            smtp = None if args.no_smtp else stack.enter_context(notify.FakeSmtp())
-            for workers in args.worker_counts:
-                runs.append(timed_run(args, smtp, workers, profile=False))
-            if args.profile:
-                runs.append(timed_run(args, smtp, 1, profile=True))
-            if not args.skip_costs:
-                costs = job_costs(args, smtp)
-    except BenchError as exc:
-        log(f"error: {exc}")
-        notes.append(f"stopped early: {exc}")
-        code = 2
-    except KeyboardInterrupt:
-        log("interrupted")
-        notes.append("interrupted")
-        code = 130
-    except Exception as exc:
-        traceback.print_exc()
-        notes.append(f"stopped early: {exc!r}")
-        code = 1
-    finally:
-        if not args.keep_db:
-            common.drop_database(DB)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+    with notify.bench_run(args, "escalation") as bench:
+        try:
+            common.pg_admin("SELECT 1")
+            with contextlib.ExitStack() as stack:
+                smtp = None if args.no_smtp else stack.enter_context(notify.FakeSmtp())
+                for workers in args.worker_counts:
+                    runs.append(timed_run(args, smtp, workers, profile=False))
+                if args.profile:
+                    runs.append(timed_run(args, smtp, 1, profile=True))
+                if not args.skip_costs:
+                    costs = job_costs(args, smtp)
+        finally:
+            if not args.keep_db:
+                common.drop_database(DB)
     if runs or costs:
-        text = report(args, started, runs, costs, notes)
-        path = args.output or common.RESULTS / f"escalation-{stamp}.md"
+        text = report(args, bench.started, runs, costs, bench.notes)
+        path = args.output or common.RESULTS / f"escalation-{bench.stamp}.md"
         path.write_text(text)
         print(text)
         log(f"report written to {path}; logs in {args.logs}")
-    return code
+    return bench.code
 
 
 if __name__ == "__main__":

@@ -27,11 +27,9 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import signal
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -271,48 +269,23 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    args.loadavg = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    args.code = notify.code_state()
-    common.RESULTS.mkdir(exist_ok=True)
-    args.logs = common.RESULTS / f"monitors-logs-{stamp}"
-    args.logs.mkdir(exist_ok=True)
-    signal.signal(signal.SIGTERM, common.interrupt)
-    signal.signal(signal.SIGINT, common.interrupt)
     outcome: Outcome | None = None
-    notes: list[str] = []
-    code = 0
-    try:
-        if not (notify.VENV_BIN / "slar").exists():
-            raise BenchError(f"run with SLAR's virtualenv python (no {notify.VENV_BIN / 'slar'})")
-        common.pg_admin("SELECT 1")
-        outcome = run(args)
-    except BenchError as exc:
-        log(f"error: {exc}")
-        notes.append(f"stopped early: {exc}")
-        code = 2
-    except KeyboardInterrupt:
-        log("interrupted")
-        notes.append("interrupted")
-        code = 130
-    except Exception as exc:
-        traceback.print_exc()
-        notes.append(f"stopped early: {exc!r}")
-        code = 1
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        if not args.keep_db:
-            common.drop_database(DB)
-    text = report(args, started, outcome, notes)
-    path = args.output or common.RESULTS / f"monitors-{stamp}.md"
+    with notify.bench_run(args, "monitors") as bench:
+        try:
+            notify.require_venv()
+            common.pg_admin("SELECT 1")
+            outcome = run(args)
+        finally:
+            if not args.keep_db:
+                common.drop_database(DB)
+    text = report(args, bench.started, outcome, bench.notes)
+    path = args.output or common.RESULTS / f"monitors-{bench.stamp}.md"
     path.write_text(text)
     print(text)
     log(f"report written to {path}; logs in {args.logs}")
-    if code == 0:
+    if bench.code == 0:
         shutil.rmtree(args.logs, ignore_errors=True)
-    return code
+    return bench.code
 
 
 if __name__ == "__main__":

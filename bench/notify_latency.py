@@ -43,7 +43,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -836,23 +836,63 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+@dataclass
+class BenchRun:
+    """One benchmark invocation: when it started, its file stamp, notes for the report and the
+    exit code (``bench_run``)."""
+
+    started: str
+    stamp: str
+    notes: list[str] = field(default_factory=list)
+    code: int = 0
+
+
+@contextlib.contextmanager
+def bench_run(args: argparse.Namespace, name: str) -> Iterator[BenchRun]:
+    """What every benchmark's ``main`` does around its work: the start time and load, the code
+    state, a logs folder ``results/<name>-logs-<stamp>``, SIGTERM/SIGINT as KeyboardInterrupt,
+    and for each way a run can stop early its note and exit code (2 a ``BenchError``, 130
+    interrupted, 1 anything else). The caller cleans up (databases) inside the block."""
+    now = datetime.now(UTC)
+    run = BenchRun(
+        started=now.strftime("%Y-%m-%d %H:%M:%S UTC"), stamp=now.strftime("%Y%m%d-%H%M%S")
+    )
     args.loadavg = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     args.code = code_state()
     RESULTS.mkdir(exist_ok=True)
-    args.logs = RESULTS / f"notify-logs-{stamp}"
+    args.logs = RESULTS / f"{name}-logs-{run.stamp}"
     args.logs.mkdir(exist_ok=True)
     signal.signal(signal.SIGTERM, common.interrupt)
     signal.signal(signal.SIGINT, common.interrupt)
-    legs: list[Leg] = []
-    notes: list[str] = []
-    code = 0
     try:
-        if not (VENV_BIN / "slar").exists():
-            raise BenchError(f"run with SLAR's virtualenv python (no {VENV_BIN / 'slar'})")
+        yield run
+    except BenchError as exc:
+        log(f"error: {exc}")
+        run.notes.append(f"stopped early: {exc}")
+        run.code = 2
+    except KeyboardInterrupt:
+        log("interrupted")
+        run.notes.append("interrupted")
+        run.code = 130
+    except Exception as exc:
+        traceback.print_exc()
+        run.notes.append(f"stopped early: {exc!r}")
+        run.code = 1
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def require_venv() -> None:
+    if not (VENV_BIN / "slar").exists():
+        raise BenchError(f"run with SLAR's virtualenv python (no {VENV_BIN / 'slar'})")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    legs: list[Leg] = []
+    with bench_run(args, "notify") as run:
+        require_venv()
         with FakeSmtp() as smtp:
             for backend in args.backends:
                 if backend == "postgresql":
@@ -860,30 +900,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                     legs.append(run_postgresql(args, smtp))
                 else:
                     legs.append(run_sqlite(args, smtp))
-    except BenchError as exc:
-        log(f"error: {exc}")
-        notes.append(f"stopped early: {exc}")
-        code = 2
-    except KeyboardInterrupt:
-        log("interrupted")
-        notes.append("interrupted")
-        code = 130
-    except Exception as exc:
-        traceback.print_exc()
-        notes.append(f"stopped early: {exc!r}")
-        code = 1
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
     if legs:
-        text = report(args, started, legs, notes)
-        path = args.output or RESULTS / f"notify-{stamp}.md"
+        text = report(args, run.started, legs, run.notes)
+        path = args.output or RESULTS / f"notify-{run.stamp}.md"
         path.write_text(text)
         print(text)
         log(f"report written to {path}; logs in {args.logs}")
-    if code == 0 and not args.keep_db and not any(args.logs.iterdir()):
+    if run.code == 0 and not args.keep_db and not any(args.logs.iterdir()):
         shutil.rmtree(args.logs, ignore_errors=True)
-    return code
+    return run.code
 
 
 if __name__ == "__main__":
