@@ -10,9 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, false, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from slar.db import JSONType, UTCDateTime
+from slar.db.engine import run
 from slar.domain.alerts.models import Alert
 from slar.domain.catalog.models import Service
 from slar.domain.identity.models import Team, User
@@ -235,3 +237,14 @@ def rows_by_ids(session: Session, incident_ids: Sequence[int]) -> dict[int, Inci
         return {}
     found = session.execute(_rows_query().where(Incident.id.in_(list(incident_ids)))).all()
     return {r[0].id: IncidentRow(incident=r[0], service_name=r[1], team_id=r[2]) for r in found}
+
+
+_INSERT_EVENT = text(
+    "INSERT INTO incident_events (incident_id, at, kind, actor_user_id, actor, message, data) "
+    "VALUES (:incident_id, :at, :kind, :actor_user_id, :actor, :message, :data)"
+).bindparams(bindparam("at", type_=UTCDateTime()), bindparam("data", type_=JSONType()))
+
+
+def insert_event(session: Session, values: dict[str, object]) -> None:
+    """One timeline entry as a prebuilt statement (``timeline.append``)."""
+    run(session, _INSERT_EVENT, values)

@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from slar.db import JSONType, UTCDateTime
-from slar.db.engine import run
+from slar.domain.incidents import repository
 from slar.domain.incidents.models import IncidentEvent
 from slar.domain.incidents.rules import Actor
 
@@ -47,12 +45,6 @@ def record(
     return event
 
 
-_APPEND = text(
-    "INSERT INTO incident_events (incident_id, at, kind, actor_user_id, actor, message, data) "
-    "VALUES (:incident_id, :at, :kind, :actor_user_id, :actor, :message, :data)"
-).bindparams(bindparam("at", type_=UTCDateTime()), bindparam("data", type_=JSONType()))
-
-
 def append(
     session: Session,
     *,
@@ -66,9 +58,8 @@ def append(
     """``record`` as one prebuilt statement, without the row back: for the entries written on
     every alert and every page (ingestion, escalation steps, deliveries), where the ORM's
     unit of work costs more than the insert."""
-    run(
+    repository.insert_event(
         session,
-        _APPEND,
         {
             "incident_id": incident_id,
             "at": now,
