@@ -237,10 +237,9 @@ def run_step(
     level = snapshot.levels[position.level]
     users = repo.resolve_targets(session, level.targets, now)
     paged = ", ".join(users.values())
-    page = page_user if senders is None else page_user_now
     immediate: list[int] = []
     for user_id in users:
-        made = page(
+        immediate += page_user_now(
             session,
             user_id=user_id,
             incident_id=incident.id,
@@ -248,9 +247,8 @@ def run_step(
             reason=f"escalation level {position.level + 1}",
             key=f"{keys}{user_id}",
             now=now,
+            send_here=senders is not None,
         )
-        if isinstance(made, list):
-            immediate.extend(made)
     timeline.append(
         session,
         incident_id=incident.id,

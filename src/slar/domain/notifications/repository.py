@@ -175,17 +175,6 @@ def delete_rules(session: Session, user_id: int) -> None:
 # --- deliveries ------------------------------------------------------------------------------
 
 
-def delivery(session: Session, delivery_id: int, *, for_update: bool = False) -> Delivery | None:
-    stmt = select(Delivery).where(Delivery.id == delivery_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return session.scalar(stmt.execution_options(populate_existing=True))
-
-
-def delivery_id_by_key(session: Session, key: str) -> int | None:
-    return session.scalar(select(Delivery.id).where(Delivery.idempotency_key == key))
-
-
 _INSERT_DELIVERY = text(
     "INSERT INTO deliveries (idempotency_key, user_id, incident_id, contact_method_id, channel,"
     " address, purpose, urgency, reason, status, attempts, last_error, subject, body,"

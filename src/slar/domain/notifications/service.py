@@ -281,12 +281,14 @@ def page_user_now(
     reason: str,
     key: str,
     now: datetime,
+    send_here: bool = True,
 ) -> list[int]:
     """``page_user`` for a job that sends the page's immediate messages itself once its
     transaction commits (``jobs.send_now``): the ids of those deliveries (no delay, a channel
     this worker sends), which get no send job of their own. Halves the jobs of a page storm;
     the other deliveries are made exactly as ``page_user`` makes them. The caller must find
-    and send them again if its sending is lost (``queued_page_ids``)."""
+    and send them again if its sending is lost (``queued_page_ids``). Without ``send_here``
+    this is ``page_user``: every delivery gets its send job, and no id is returned."""
     made = _page(
         session,
         user_id=user_id,
@@ -295,7 +297,7 @@ def page_user_now(
         reason=reason,
         key=key,
         now=now,
-        defer_immediate=True,
+        defer_immediate=send_here,
     )
     return [delivery_id for delivery_id, immediate in made if immediate]
 
